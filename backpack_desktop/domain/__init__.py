@@ -1,0 +1,1 @@
+"""Pure data types and functions: no Qt, no network, no files."""
