@@ -13,17 +13,24 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from backpack_desktop import APP_NAME, __version__
 from backpack_desktop.domain.errors import BackpackError, NotImplementedYetError
 
 PROG = "backpack-desktop"
 DATA_DIR_ENV = "BACKPACK_DESKTOP_DATA_DIR"
-PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"
+PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable name
 STATUSES = ("active", "expired", "revoked", "pending", "new")
 SHARE_PROVIDERS = (
-    "link", "linkedin", "linkedin-profile", "twitter", "facebook", "pinterest", "email", "embed",
+    "link",
+    "linkedin",
+    "linkedin-profile",
+    "twitter",
+    "facebook",
+    "pinterest",
+    "email",
+    "embed",
 )
 
 FAULTS_HELP = """\
@@ -56,11 +63,13 @@ def _common_options() -> argparse.ArgumentParser:
     """Options every sub-command accepts."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--data-dir", metavar="DIR",
+        "--data-dir",
+        metavar="DIR",
         help=f"where the encrypted cache lives (default: the platform's user data dir; env {DATA_DIR_ENV})",
     )
     common.add_argument(
-        "--passphrase-stdin", action="store_true",
+        "--passphrase-stdin",
+        action="store_true",
         help=f"read the cache passphrase from stdin when no secure keyring exists (or env {PASSPHRASE_ENV})",
     )
     common.add_argument("--debug", action="store_true", help="log details and show tracebacks")
@@ -68,26 +77,44 @@ def _common_options() -> argparse.ArgumentParser:
 
 
 def _add_commands(sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser) -> None:
-    def add(name: str, help_: str, **kw: object) -> _Parser:
-        parser: _Parser = sub.add_parser(name, help=help_, description=help_, parents=[common], **kw)
+    def add(name: str, help_: str, **kw: Any) -> _Parser:
+        parents: list[argparse.ArgumentParser] = [common]
+        parser: _Parser = sub.add_parser(name, help=help_, description=help_, parents=parents, **kw)  # type: ignore[arg-type]
         return parser
 
-    p = add("sandbox", "run the local Canvas Credentials sandbox server",
-            epilog=FAULTS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = add(
+        "sandbox",
+        "run the local Canvas Credentials sandbox server",
+        epilog=FAULTS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="API port; 0 picks a free one (default 0)")
-    p.add_argument("--badges", type=_badge_count, metavar="N",
-                   help="serve N generated awards instead of the demo backpack (1..100000)")
+    p.add_argument(
+        "--badges",
+        type=_badge_count,
+        metavar="N",
+        help="serve N generated awards instead of the demo backpack (1..100000)",
+    )
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed for generated data and faults")
     p.add_argument("--faults", metavar="SPEC", help="inject faults (see below)")
-    p.add_argument("--token-lifetime", type=int, default=86400, metavar="SECONDS",
-                   help="access token lifetime (default 86400, as the real server)")
+    p.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=86400,
+        metavar="SECONDS",
+        help="access token lifetime (default 86400, as the real server)",
+    )
 
     p = add("sync", "sign in with a password and sync the backpack into the encrypted cache")
     p.add_argument("--server", required=True, metavar="URL", help="API base URL, e.g. https://api.badgr.io")
     p.add_argument("--username", required=True, metavar="EMAIL")
-    p.add_argument("--password-stdin", action="store_true", required=True,
-                   help="read the password from stdin (never from the command line)")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from stdin (never from the command line)",
+    )
 
     p = add("list", "list cached badges")
     p.add_argument("--search", metavar="Q", help="words that must all appear in the badge name")
@@ -114,8 +141,14 @@ def _add_commands(sub: argparse._SubParsersAction[_Parser], common: argparse.Arg
     p.add_argument("ids", nargs="+", metavar="ID")
     p.add_argument("-o", dest="output", metavar="FILE.pdf")
     p.add_argument("--template", metavar="NAME")
-    p.add_argument("--print", dest="printer", nargs="?", const="", metavar="PRINTER",
-                   help="send to PRINTER (default printer when omitted)")
+    p.add_argument(
+        "--print",
+        dest="printer",
+        nargs="?",
+        const="",
+        metavar="PRINTER",
+        help="send to PRINTER (default printer when omitted)",
+    )
 
     p = add("import", "import baked badge images or assertion files")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -135,8 +168,11 @@ def build_parser() -> _Parser:
         "Without a sub-command it opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the app against the built-in sandbox server (no account needed)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the app against the built-in sandbox server (no account needed)",
+    )
     parser.add_argument("--kiosk", action="store_true", help="run as a shared event station")
     parser.add_argument("--config", metavar="FILE", help="kiosk configuration (TOML); needs --kiosk")
     parser.add_argument("--debug", action="store_true", help="log details and show tracebacks")
@@ -196,9 +232,20 @@ class _UsageError(Exception):
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sandbox": _run_sandbox,
-    **{name: _not_implemented(name) for name in (
-        "sync", "list", "show", "download", "share", "certificate", "import", "verify", "signout",
-    )},
+    **{
+        name: _not_implemented(name)
+        for name in (
+            "sync",
+            "list",
+            "show",
+            "download",
+            "share",
+            "certificate",
+            "import",
+            "verify",
+            "signout",
+        )
+    },
 }
 
 

@@ -33,5 +33,13 @@ class NoBadgeDataError(BakingError):
     """The image is valid but carries no Open Badges data."""
 
 
+class UnsafeXmlError(BakingError):
+    """An SVG image uses XML entities or external references, which are refused for safety.
+
+    Entity declarations are how billion-laughs bombs and external-entity file reads work, and
+    a badge image never needs them, so any of them rejects the whole image.
+    """
+
+
 class FaultSpecError(UserFacingError):
     """A sandbox ``--faults`` specification could not be parsed."""
