@@ -1,0 +1,48 @@
+"""Fixtures for integration tests: real sandbox servers on 127.0.0.1 (random ports)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import requests
+
+from backpack_desktop.sandbox import SandboxConfig, SandboxServer
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One shared demo sandbox. Tests must not mutate it (use ``make_sandbox`` for that)."""
+    with SandboxServer(SandboxConfig(seed=7)) as server:
+        yield server
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
+    """Start private sandboxes with any SandboxConfig fields; all are stopped after the test."""
+    started: list[SandboxServer] = []
+
+    def factory(**fields: object) -> SandboxServer:
+        server = SandboxServer(SandboxConfig(**fields)).start()  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+def password_token(server: SandboxServer, **extra: str) -> dict[str, object]:
+    """Run the password grant against ``server`` and return the token response body."""
+    form = {"grant_type": "password", "username": server.info["username"],
+            "password": server.info["password"], **extra}
+    response = requests.post(server.info["api"] + "/o/token", data=form, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    """A plain requests session (redirects followed unless a test says otherwise)."""
+    with requests.Session() as session:
+        yield session
