@@ -72,7 +72,10 @@ def _common_options() -> argparse.ArgumentParser:
         action="store_true",
         help=f"read the cache passphrase from stdin when no secure keyring exists (or env {PASSPHRASE_ENV})",
     )
-    common.add_argument("--debug", action="store_true", help="log details and show tracebacks")
+    # SUPPRESS: without it the sub-command's default (False) would overwrite a top-level --debug.
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="log details and show tracebacks"
+    )
     return common
 
 
@@ -221,7 +224,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 def _not_implemented(name: str) -> Callable[[argparse.Namespace], int]:
     def handler(_args: argparse.Namespace) -> int:
-        raise NotImplementedYetError(f"{PROG} {name}")
+        raise NotImplementedYetError(f"the {name!r} command")
 
     return handler
 
@@ -273,3 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # one line for the user; the traceback only with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"{PROG}: unexpected error ({type(exc).__name__}); run with --debug for details", file=sys.stderr)
+        return 1

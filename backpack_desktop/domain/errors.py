@@ -21,7 +21,7 @@ class NotImplementedYetError(UserFacingError):
     """A documented feature whose implementation has not landed yet."""
 
     def __init__(self, feature: str) -> None:
-        super().__init__(f"{feature}: not implemented yet")
+        super().__init__(f"{feature} is not implemented yet")
         self.feature = feature
 
 
