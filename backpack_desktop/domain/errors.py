@@ -43,3 +43,74 @@ class UnsafeXmlError(BakingError):
 
 class FaultSpecError(UserFacingError):
     """A sandbox ``--faults`` specification could not be parsed."""
+
+
+class MalformedDataError(UserFacingError):
+    """Data from the server or a file does not have the expected shape."""
+
+
+# -- network (services/http.py, services/auth.py) ------------------------------------------
+class NetworkError(UserFacingError):
+    """The server could not be reached or the connection broke."""
+
+
+class TimeoutExpiredError(NetworkError):
+    """A request or the whole operation ran past its deadline."""
+
+
+class ServerError(UserFacingError):
+    """The server answered with an error that retrying did not cure (5xx, unexpected status)."""
+
+
+class ThrottledError(ServerError):
+    """The server asked us to slow down (429) for longer than we are willing to wait."""
+
+
+class CaptivePortalError(UserFacingError):
+    """A web page came back instead of data: typically a Wi-Fi login page."""
+
+
+class ResponseTooLargeError(UserFacingError):
+    """A response exceeded the size or nesting limit."""
+
+
+class AuthError(UserFacingError):
+    """Sign-in failed or the session ended; the user must sign in again."""
+
+
+class CancelledError(BackpackError):
+    """The user cancelled a long operation; nothing was changed."""
+
+
+# -- the encrypted cache (services/cache.py, services/keys.py) ------------------------------
+class CacheError(UserFacingError):
+    """The local cache cannot be used as it is."""
+
+
+class CacheIntegrityError(CacheError):
+    """A record or the header failed authentication: the file was damaged or tampered with."""
+
+    def __init__(self, message: str, kind: str | None = None, record_id: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.record_id = record_id
+
+
+class WrongKeyError(CacheError):
+    """The key (keyring entry or passphrase) does not open this cache."""
+
+
+class KeyUnavailableError(CacheError):
+    """The keyring could not be reached right now; try again (never a reason to make a new key)."""
+
+
+class KeyMissingError(CacheError):
+    """The keyring no longer holds this cache's key; the cache must be set aside and re-synced."""
+
+
+class InsecureKeyringError(CacheError):
+    """No secure keyring exists here; a passphrase is needed to protect the cache."""
+
+
+class UnsupportedCacheVersionError(CacheError):
+    """The cache was written by a newer version of the app."""
