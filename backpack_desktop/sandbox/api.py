@@ -184,13 +184,16 @@ class _ApiRoutes:
             return denied or not_found(request)
         try:
             body = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return v2_response(
                 request,
                 400,
                 error_envelope("bad request", validation_errors=["JSON parse error - Expecting value"]),
             )
-        value = body.get("acceptance") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            message = f"Invalid data. Expected a dictionary, but got {type(body).__name__}."
+            return v2_response(request, 400, error_envelope("bad request", validation_errors=[message]))
+        value = body.get("acceptance")
         if value not in ("Accepted", "Unaccepted", "Rejected", None):
             return v2_response(
                 request,

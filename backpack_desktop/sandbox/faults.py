@@ -9,6 +9,7 @@ a failing run can be repeated with the same ``--seed``.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -77,7 +78,8 @@ def parse_spec(spec: str) -> list[FaultRule]:
 
 def _parse_params(kind: str, text: str) -> dict[str, str]:
     params: dict[str, str] = {}
-    for item in filter(None, (i.strip() for i in text.split(","))):
+    # Split on commas that start a new key=value, so an HTTP date ("Fri, 04 Dec …") stays whole.
+    for item in filter(None, (i.strip() for i in re.split(r",(?=\s*[a-z_]+=)", text))):
         key, sep, value = item.partition("=")
         if not sep or not value:
             raise FaultSpecError(f"{kind}: expected key=value, got {item!r}")

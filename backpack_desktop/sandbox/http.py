@@ -146,7 +146,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         # Paths only at DEBUG; query strings may carry codes and states, so they are dropped.
-        log.debug("%s %s -> %s", self.command, urlsplit(self.path).path, args[1] if len(args) > 1 else "")
+        # Called by http.server also for requests it could not parse, before path/command exist.
+        path = urlsplit(getattr(self, "path", "") or "").path
+        log.debug("%s %s -> %s", getattr(self, "command", "?"), path, args[1] if len(args) > 1 else "")
 
     def _handle(self) -> None:
         try:

@@ -36,9 +36,9 @@ class OAuthError(Exception):
     ) -> None:
         super().__init__(error)
         self.status = status
-        self.body: dict[str, object] = {"error": error}
-        if description:
-            self.body["error_description"] = description
+        # Key order as django-oauth-toolkit emits it (recorded throttle example).
+        self.body: dict[str, object] = {"error_description": description} if description else {}
+        self.body["error"] = error
         self.body.update(extra or {})
 
 

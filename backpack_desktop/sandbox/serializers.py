@@ -17,8 +17,9 @@ OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
 
 def api_time(value: datetime) -> str:
-    """Format like the v2 API: ``2024-05-01T12:00:00.123456Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Format as DRF does: ``isoformat()`` with ``+00:00`` as ``Z`` (no fraction when it is zero)."""
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def ob_time(value: datetime) -> str:
@@ -89,9 +90,12 @@ def award_json(
 
 
 def _recipient(award: AwardRecord, plaintext: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"identity": award.identity, "hashed": award.hashed, "type": "email"}
+    # Key order differs between the v2 serializer and the public OB JSON (recorded examples).
     if plaintext:
-        data["plaintextIdentity"] = award.recipient_email
+        data: dict[str, Any] = {"identity": award.identity, "hashed": award.hashed, "type": "email",
+                                "plaintextIdentity": award.recipient_email}
+    else:
+        data = {"hashed": award.hashed, "type": "email", "identity": award.identity}
     if award.hashed:
         data["salt"] = award.salt
     return data

@@ -49,8 +49,12 @@ class SandboxServer:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
-        if not ipaddress.ip_address(self.config.host).is_loopback:
-            raise UserFacingError(f"the sandbox only listens on loopback, not {self.config.host}")
+        try:
+            loopback = ipaddress.ip_address(self.config.host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise UserFacingError(f"the sandbox only listens on a loopback IP address, not {self.config.host!r}")
         self.faults = (
             FaultInjector(parse_spec(self.config.faults), self.config.seed) if self.config.faults else None
         )

@@ -1,7 +1,8 @@
 """Share URLs as badgr-server's ``apps/backpack/sharing.py`` builds them (reference a.8).
 
 Quirks kept on purpose so the client is tested against the real thing: LinkedIn's title is the
-fixed "I earned a badge from Badgr!", and Pinterest's ``media`` and ``description`` are not
+fixed, unencoded "I earned a badge from Badgr!" and its summary is the repr of a one-item tuple
+(a trailing comma in the server code); Pinterest's ``media`` and ``description`` are not
 percent-encoded.
 """
 
@@ -28,9 +29,10 @@ def share_url(provider: str, award: AwardRecord, urls: Urls, include_identifier:
     if provider == "facebook":
         return f"https://www.facebook.com/sharer/sharer.php?u={quote(link)}"
     if provider == "linkedin":
+        summary = (name,)  # badgr-server's trailing comma: the summary is a tuple's repr
         return (
             "https://www.linkedin.com/shareArticle?mini=true"
-            f"&url={quote(link)}&title={quote('I earned a badge from Badgr!')}&summary={quote(name)}"
+            f"&url={quote(link)}&title=I earned a badge from Badgr!&summary={summary}"
         )
     if provider == "twitter":
         text = f"I earned a badge from {award.badgeclass.issuer.name}! {link}"
