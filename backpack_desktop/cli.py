@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -233,14 +232,24 @@ class _UsageError(Exception):
     """Bad combination of arguments that argparse cannot express."""
 
 
+def _backpack_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from backpack_desktop import cli_backpack  # services load only for the commands that use them
+
+        command: Callable[[argparse.Namespace], int] = getattr(cli_backpack, f"run_{name}")
+        return command(args)
+
+    return handler
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sandbox": _run_sandbox,
+    "sync": _backpack_command("sync"),
+    "list": _backpack_command("list"),
+    "show": _backpack_command("show"),
     **{
         name: _not_implemented(name)
         for name in (
-            "sync",
-            "list",
-            "show",
             "download",
             "share",
             "certificate",
@@ -262,8 +271,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command and (args.demo or args.kiosk or args.config):
         parser.error("--demo, --kiosk and --config open the app; they take no sub-command")
-    if getattr(args, "data_dir", None) is None and os.environ.get(DATA_DIR_ENV):
-        args.data_dir = os.environ[DATA_DIR_ENV]
     try:
         handler = HANDLERS[args.command] if args.command else _run_app
         return handler(args)
@@ -279,5 +286,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one line for the user; the traceback only with --debug
         if args.debug:
             traceback.print_exc()
-        print(f"{PROG}: unexpected error ({type(exc).__name__}); run with --debug for details", file=sys.stderr)
+        name = type(exc).__name__
+        print(f"{PROG}: unexpected error ({name}); run with --debug for details", file=sys.stderr)
         return 1

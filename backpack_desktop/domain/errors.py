@@ -114,3 +114,36 @@ class InsecureKeyringError(CacheError):
 
 class UnsupportedCacheVersionError(CacheError):
     """The cache was written by a newer version of the app."""
+
+
+# -- added for services/http.py and services/auth.py ------------------------------------------
+class RetryLaterError(ThrottledError):
+    """The server asked us to wait (429 with Retry-After, or a sign-in back-off).
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, or None when it did not say; the UI
+            uses it to show when the next attempt makes sense.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnsafeUrlError(UserFacingError):
+    """A URL was refused before any connection was made (not https, or a local-network address).
+
+    Issuer-controlled image and evidence URLs could otherwise probe the user's LAN or cloud
+    metadata services (SECURITY.md T24); refusing them costs only a placeholder image.
+    """
+
+
+class KeyProtectionChangedError(CacheError):
+    """The cache was locked another way (passphrase vs keyring) or in another keyring backend.
+
+    Never a reason to re-key: the file is left intact, and the user switches back or re-syncs.
+    """
+
+
+class CacheNotFoundError(CacheError):
+    """There is no cache in the data directory yet; a sync creates one."""

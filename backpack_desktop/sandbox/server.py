@@ -54,7 +54,9 @@ class SandboxServer:
         except ValueError:
             loopback = False
         if not loopback:
-            raise UserFacingError(f"the sandbox only listens on a loopback IP address, not {self.config.host!r}")
+            raise UserFacingError(
+                f"the sandbox only listens on a loopback IP address, not {self.config.host!r}"
+            )
         self.faults = (
             FaultInjector(parse_spec(self.config.faults), self.config.seed) if self.config.faults else None
         )
