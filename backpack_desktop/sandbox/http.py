@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,7 +124,12 @@ Application = Callable[[Request], Response]
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
-    """A threading server bound to one application; ``stopping`` ends stalled responses."""
+    """A threading server bound to one application.
+
+    Attributes:
+        stopping: set on shutdown; ends stalled responses.
+        hits: requests served per path, so tests and benchmarks can count what a client fetched.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
@@ -132,10 +138,20 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__(address, _RequestHandler)
         self.app = app
         self.stopping = threading.Event()
+        self.hits: Counter[str] = Counter()
+        self._hits_lock = threading.Lock()
+
+    def count(self, path: str) -> None:
+        """Record one request for ``path``."""
+        with self._hits_lock:
+            self.hits[path] += 1
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm and delayed ACKs every
+    # keep-alive response would wait ~40 ms for the client's ACK.
+    disable_nagle_algorithm = True
     server_version = "BadgrSandbox/1.0"
     server: SandboxHTTPServer
 
@@ -156,6 +172,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ValueError as exc:
             self._send(json_response(400, {"detail": str(exc)}))
             return
+        self.server.count(request.path)
         try:
             response = self.server.app(request)
         except Exception:  # the sandbox must never crash or hang on bad input

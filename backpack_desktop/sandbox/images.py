@@ -33,7 +33,7 @@ class ImageStore:
 
     def badgeclass_image(self, bc: BadgeClassRecord, fmt: ImageFormat) -> bytes:
         """The badge class's (unbaked) artwork."""
-        return self._cached(("bc", bc.entity_id, fmt), lambda: self._artwork(bc, fmt))
+        return self._cached(("art", bc.artwork_key, fmt), lambda: self._artwork(bc, fmt))
 
     def issuer_image(self, issuer: IssuerRecord) -> bytes:
         """The issuer's logo (PNG)."""
@@ -45,7 +45,7 @@ class ImageStore:
         return self._cached(key, lambda: self._bake(award, fmt, version))
 
     def _artwork(self, bc: BadgeClassRecord, fmt: ImageFormat) -> bytes:
-        design = artwork.design_for(bc.entity_id)
+        design = artwork.design_for(bc.artwork_key)
         return artwork.render_png(design) if fmt == "png" else artwork.render_svg(design)
 
     def _bake(self, award: AwardRecord, fmt: ImageFormat, version: str) -> bytes:

@@ -73,6 +73,12 @@ class BadgeClassRecord:
     image_format: Literal["png", "svg"]
     alignments: tuple[dict[str, str], ...] = ()
     tags: tuple[str, ...] = ()
+    art_seed: str | None = None  # picks the artwork; defaults to the entity id
+
+    @property
+    def artwork_key(self) -> str:
+        """The seed of this badge class's drawing (generated backpacks share a small pool)."""
+        return self.art_seed or self.entity_id
 
 
 @dataclass

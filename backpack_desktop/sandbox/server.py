@@ -133,6 +133,18 @@ class SandboxServer:
 
         return app
 
+    def hits(self, prefix: str = "/") -> int:
+        """How many requests the API origin served for paths starting with ``prefix``."""
+        if not self._servers:
+            return 0
+        hits = self._servers[0].hits
+        return sum(n for path, n in list(hits.items()) if path.startswith(prefix))
+
+    def reset_hits(self) -> None:
+        """Forget the request counts (between phases of a test)."""
+        if self._servers:
+            self._servers[0].hits.clear()
+
     def stop(self) -> None:
         """Stop serving, end stalled responses and close the sockets."""
         for server in self._servers:
