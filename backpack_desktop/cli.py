@@ -42,6 +42,8 @@ fault injection SPEC: rules separated by ';', each KIND[:key=value,...].
               mode=connection: announce the full length and close early)
     portal    answer 200 text/html, like a Wi-Fi captive portal
     stall     send the headers and part of the body, then stall (seconds=N, default 30)
+    link      add a 'Link: <URL>; rel="next"' header (next=URL, default /), e.g. to
+              another origin or back to the same page
   keys every kind takes:
     rate=0..1     share of matching requests affected (default 1)
     count=N       affect only the first N matching requests

@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu --log-level=3")
 
 from PySide6.QtCore import QEventLoop, QTimer, QUrl  # noqa: E402
-from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEnginePage  # noqa: E402
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile  # noqa: E402
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 
 from backpack_desktop import app as composition  # noqa: E402

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from backpack_desktop.domain.errors import FaultSpecError
 from backpack_desktop.sandbox.http import Request, Response, html_response, json_response
 
-KINDS = ("latency", "throttle", "error", "truncate", "portal", "stall")
+KINDS = ("latency", "throttle", "error", "truncate", "portal", "stall", "link")
 _KEYS = {
     "latency": {"ms"},
     "throttle": {"retry_after"},
     "error": {"code"},
     "truncate": {"mode"},
     "portal": set(),
+    "link": {"next"},
     "stall": {"seconds"},
 }
 _COMMON = {"rate", "count", "path"}
@@ -151,6 +152,8 @@ class FaultInjector:
                 response.truncate = rule.params.get("mode", "body")
             elif rule.kind == "stall":
                 response.stall_seconds = float(rule.params.get("seconds", "30"))
+            elif rule.kind == "link":  # a pagination hazard: a next page the client must vet
+                response.headers.append(("Link", f'<{rule.params.get("next", "/")}>; rel="next"'))
         return response
 
 

@@ -133,6 +133,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # socketserver's default of 5 makes bursts of new connections wait 1 s
 
     def __init__(self, address: tuple[str, int], app: Application) -> None:
         super().__init__(address, _RequestHandler)
