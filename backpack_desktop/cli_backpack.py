@@ -1,0 +1,217 @@
+"""The ``sync``, ``list`` and ``show`` sub-commands: thin wrappers over the services.
+
+Output that scripts read (``--json``) goes to stdout alone; notes for people (progress, "last
+synced …") go to stderr. Issuer-supplied text is stripped of control characters before it
+reaches a terminal, so a badge name cannot move the cursor or recolour the screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import sys
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from backpack_desktop.domain.errors import UserFacingError
+from backpack_desktop.domain.models import Award
+from backpack_desktop.domain.search import query_words, score
+from backpack_desktop.domain.status import Status, describe
+from backpack_desktop.services import keys, paths
+from backpack_desktop.services.auth import TokenManager, password_grant
+from backpack_desktop.services.backpack import Backpack, load_backpack
+from backpack_desktop.services.cache import CacheStore
+from backpack_desktop.services.http import ApiClient
+from backpack_desktop.services.imagefetch import ImageFetcher
+from backpack_desktop.services.sync import SyncEngine, SyncProgress
+
+PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable name
+CACHE_FILE = "cache.sqlite3"
+
+
+def safe_text(text: str) -> str:
+    """Issuer text for a terminal: control and bidi-override characters become U+FFFD."""
+    return "".join(
+        "\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d" else ch for ch in text
+    )
+
+
+class _Stdin:
+    """Reads the secrets given on stdin, one per line, in a fixed order: password, passphrase."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def line(self, what: str) -> str:
+        value = self._stream.readline().rstrip("\r\n")
+        if not value:
+            raise UserFacingError(f"expected the {what} on standard input")
+        return value
+
+
+def _passphrase(args: argparse.Namespace, stdin: _Stdin) -> str | None:
+    if getattr(args, "passphrase_stdin", False):
+        return stdin.line("cache passphrase")
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def _check_server(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if parts.scheme == "https" or (parts.scheme == "http" and loopback):
+        return url.rstrip("/")
+    raise UserFacingError(
+        "the server address must start with https:// (plain http only for a test server on this computer)"
+    )
+
+
+def _open_existing(args: argparse.Namespace, stdin: _Stdin) -> CacheStore:
+    directory = paths.data_dir(args.data_dir)
+    if not (directory / CACHE_FILE).exists():
+        raise UserFacingError("no badges are cached yet: run 'backpack-desktop sync' first")
+    return CacheStore.open(directory, keys.default_key_source(_passphrase(args, stdin)), create=False)
+
+
+def run_sync(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Password sign-in, then a full sync into the cache."""
+    reader = _Stdin(stdin)
+    server = _check_server(args.server)
+    password = reader.line("password")
+    key_source = keys.default_key_source(_passphrase(args, reader))
+    with ApiClient(server) as login:
+        tokens = password_grant(login, args.username, password)
+    manager = TokenManager(server, tokens)
+    with (
+        ApiClient(server, manager) as client,
+        CacheStore.open(paths.data_dir(args.data_dir), key_source) as store,
+    ):
+        engine = SyncEngine(client, ImageFetcher(server), store, progress=_progress_printer())
+        result = engine.run()
+    print(
+        f"Synced {result.awards} badges from {server}: {result.images_fetched} images downloaded, "
+        f"{result.images_kept} unchanged, {result.images_missing} unavailable.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _progress_printer() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: SyncProgress) -> None:
+        total = f"/{p.items_total}" if p.items_total else ""
+        print(f"\r{p.stage}: {p.items_done}{total} ({p.bytes_done // 1024} KiB)   ", end="", file=sys.stderr)
+
+    return show
+
+
+def _filtered(backpack: Backpack, args: argparse.Namespace, now: datetime) -> list[Award]:
+    words = query_words(args.search or "")
+    ranked = []
+    for index, award in enumerate(backpack.awards):
+        rank = score(award.name, words)
+        if rank is None:
+            continue
+        if args.status and describe(award, now).status != Status(args.status):
+            continue
+        if args.issuer and args.issuer.casefold() not in award.issuer.name.casefold():
+            continue
+        ranked.append((rank, index, award))
+    return [award for _rank, _index, award in sorted(ranked, key=lambda t: (t[0], t[1]))]
+
+
+def _summary(award: Award, now: datetime) -> dict[str, Any]:
+    info = describe(award, now)
+    return {
+        "id": award.entity_id,
+        "name": award.name,
+        "issuer": award.issuer.name,
+        "status": info.status.value,
+        "status_reason": info.reason,
+        "issued_on": award.issued_on.isoformat(),
+        "expires": award.expires.isoformat() if award.expires else None,
+    }
+
+
+def _sync_note(backpack: Backpack) -> str:
+    if backpack.sync is None:
+        return "never synced"
+    when = backpack.sync.synced_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"offline copy, last synced {when} from {backpack.sync.server}"
+
+
+def run_list(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """List cached badges, filtered, newest first (search matches ranked by prefix)."""
+    with _open_existing(args, _Stdin(stdin)) as store:
+        backpack = load_backpack(store)
+    now = datetime.now(UTC)
+    awards = _filtered(backpack, args, now)
+    if args.json:
+        json.dump([_summary(a, now) for a in awards], sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for award in awards:
+            status = describe(award, now).status.label
+            print(
+                f"{award.entity_id}  {status:<8} {award.issued_on:%Y-%m-%d}  "
+                f"{safe_text(award.name)} — {safe_text(award.issuer.name)}"
+            )
+    print(f"{len(awards)} of {len(backpack.awards)} badges · {_sync_note(backpack)}", file=sys.stderr)
+    _report_problems(backpack)
+    return 0
+
+
+def run_show(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Show one cached badge."""
+    with _open_existing(args, _Stdin(stdin)) as store:
+        backpack = load_backpack(store)
+    award = backpack.award(args.id)
+    if award is None:
+        raise UserFacingError(f"no cached badge has the id {safe_text(args.id)[:40]!r}")
+    now = datetime.now(UTC)
+    if args.json:
+        json.dump(
+            {**_summary(award, now), "award": award.raw_json()}, sys.stdout, ensure_ascii=False, indent=2
+        )
+        print()
+    else:
+        _print_details(award, now)
+    print(_sync_note(backpack), file=sys.stderr)
+    _report_problems(backpack)
+    return 0
+
+
+def _print_details(award: Award, now: datetime) -> None:
+    info = describe(award, now)
+    rows = [
+        ("Badge", award.name),
+        ("Issuer", award.issuer.name),
+        ("Status", info.status.label + (f" ({info.reason})" if info.reason else "")),
+        ("Issued on", award.issued_on.date().isoformat()),
+        ("Expires", award.expires.date().isoformat() if award.expires else "never"),
+        ("Recipient", award.recipient_name or award.recipient.plaintext or award.recipient.identity),
+        ("Description", award.badgeclass.description),
+        ("Criteria", award.badgeclass.criteria_narrative or ""),
+        ("Award id", award.entity_id),
+        ("Public URL", award.open_badge_id),
+    ]
+    for label, value in rows:
+        if value:
+            print(f"{label + ':':<13}{safe_text(value)}")
+
+
+def _report_problems(backpack: Backpack) -> None:
+    if backpack.problems:
+        print(
+            f"warning: {len(backpack.problems)} cached records could not be read; sync again to repair them",
+            file=sys.stderr,
+        )
