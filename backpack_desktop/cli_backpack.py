@@ -14,17 +14,23 @@ import os
 import sys
 import unicodedata
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from backpack_desktop.domain.errors import UserFacingError
+from backpack_desktop.domain.errors import (
+    CacheIntegrityError,
+    KeyMissingError,
+    KeyProtectionChangedError,
+    UserFacingError,
+)
 from backpack_desktop.domain.models import Award
 from backpack_desktop.domain.search import query_words, score
 from backpack_desktop.domain.status import Status, describe
 from backpack_desktop.services import keys, paths
 from backpack_desktop.services.auth import TokenManager, password_grant
 from backpack_desktop.services.backpack import Backpack, load_backpack
-from backpack_desktop.services.cache import CacheStore
+from backpack_desktop.services.cache import CacheStore, set_aside
 from backpack_desktop.services.http import ApiClient
 from backpack_desktop.services.imagefetch import ImageFetcher
 from backpack_desktop.services.sync import SyncEngine, SyncProgress
@@ -77,7 +83,28 @@ def _open_existing(args: argparse.Namespace, stdin: _Stdin) -> CacheStore:
     directory = paths.data_dir(args.data_dir)
     if not (directory / CACHE_FILE).exists():
         raise UserFacingError("no badges are cached yet: run 'backpack-desktop sync' first")
-    return CacheStore.open(directory, keys.default_key_source(_passphrase(args, stdin)), create=False)
+    try:
+        return CacheStore.open(directory, keys.default_key_source(_passphrase(args, stdin)), create=False)
+    except (CacheIntegrityError, KeyMissingError) as exc:
+        raise UserFacingError(f"{exc} Run 'backpack-desktop sync' to rebuild the cache "
+                              "(the damaged file is kept).") from exc
+
+
+def _open_for_sync(directory: Path, key_source: keys.KeySource) -> CacheStore:
+    """Open (or create) the cache; a damaged or orphaned one is set aside, never deleted.
+
+    A wrong passphrase or a keyring that is unavailable right now is an error instead: setting
+    the cache aside then would throw away a good cache because of a typo or a locked keyring.
+    """
+    try:
+        return CacheStore.open(directory, key_source)
+    except (CacheIntegrityError, KeyMissingError, KeyProtectionChangedError) as exc:
+        kept = set_aside(directory)
+        print(
+            f"The cache could not be used ({exc}); it was kept as {kept.name} and a new one is being built.",
+            file=sys.stderr,
+        )
+        return CacheStore.open(directory, key_source)
 
 
 def run_sync(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
@@ -91,7 +118,7 @@ def run_sync(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     manager = TokenManager(server, tokens)
     with (
         ApiClient(server, manager) as client,
-        CacheStore.open(paths.data_dir(args.data_dir), key_source) as store,
+        _open_for_sync(paths.data_dir(args.data_dir), key_source) as store,
     ):
         engine = SyncEngine(client, ImageFetcher(server), store, progress=_progress_printer())
         result = engine.run()

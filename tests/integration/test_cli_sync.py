@@ -184,3 +184,27 @@ def test_sync_with_the_real_keyring(make_sandbox, tmp_path) -> None:
         env={**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
     )
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
+
+
+def test_a_damaged_cache_is_reported_then_set_aside_by_sync(make_sandbox, tmp_path, env) -> None:
+    import sqlite3
+
+    server = make_sandbox(seed=6)
+    data_dir = tmp_path / "data"
+    assert sync(server, data_dir, env).returncode == 0
+    db = data_dir / "cache.sqlite3"
+    connection = sqlite3.connect(db)  # damage the header as a disk error would
+    body = connection.execute("SELECT body FROM header").fetchone()[0]
+    damaged = bytes(body[:-3]) + bytes([body[-3] ^ 0x01]) + bytes(body[-2:])
+    connection.execute("UPDATE header SET body = ?", (damaged,))
+    connection.commit()
+    connection.close()  # the last connection checkpoints the WAL into the file
+    damaged_bytes = db.read_bytes()
+    listed = cli("list", "--data-dir", str(data_dir), env=env)
+    assert listed.returncode == 1 and "sync" in listed.stderr and "Traceback" not in listed.stderr
+    assert db.read_bytes() == damaged_bytes  # a failed load changes nothing
+    again = sync(server, data_dir, env)
+    assert again.returncode == 0, again.stderr
+    kept = list(data_dir.glob("cache.sqlite3.damaged-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged_bytes
+    assert len(json.loads(cli("list", "--json", "--data-dir", str(data_dir), env=env).stdout)) == 14
