@@ -18,10 +18,12 @@ what keeps a 1,000-award sync within seconds.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 
 from backpack_desktop.domain.errors import (
     CancelledError,
@@ -207,17 +209,25 @@ class SyncEngine:
     def _download(self, jobs: list[_ImageJob]) -> Iterable[tuple[_ImageJob, FetchedImage | None]]:
         if not jobs:
             return
+        # A sliding window of submitted downloads: results are handed on (and released) in
+        # order, so memory holds a few images, not the whole backpack's (10,000 x ~35 KB).
+        remaining = iter(jobs)
+        window: deque[tuple[_ImageJob, Future[FetchedImage | None]]] = deque()
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="sync-image") as pool:
-            futures: list[tuple[_ImageJob, Future[FetchedImage | None]]] = [
-                (job, pool.submit(self._fetch_one, job)) for job in jobs
-            ]
+            for job in islice(remaining, self._concurrency * 4):
+                window.append((job, pool.submit(self._fetch_one, job)))
             try:
-                for job, future in futures:
-                    yield job, future.result()
+                while window:
+                    job, future = window.popleft()
+                    result = future.result()
+                    upcoming = next(remaining, None)
+                    if upcoming is not None:
+                        window.append((upcoming, pool.submit(self._fetch_one, upcoming)))
+                    yield job, result
             except BaseException:
                 self._abort.set()  # queued downloads stop before they start
-                for _, future in futures:
-                    future.cancel()
+                for _, pending in window:
+                    pending.cancel()
                 raise
 
     def _fetch_one(self, job: _ImageJob) -> FetchedImage | None:
