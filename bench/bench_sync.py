@@ -133,8 +133,10 @@ from backpack_desktop.services.cache import CacheStore
 from backpack_desktop.services.keys import PassphraseKeySource
 start = time.perf_counter()
 with CacheStore.open(Path(sys.argv[1]), PassphraseKeySource(sys.argv[2]), create=False) as store:
+    opened = time.perf_counter()
     backpack = load_backpack(store)
-print(time.perf_counter() - start, len(backpack.awards))
+end = time.perf_counter()
+print(end - start, opened - start, len(backpack.awards))
 """
 
 

@@ -8,9 +8,9 @@ server sent it is kept alongside (``raw``) for the Badge Award JSON dialog.
 
 from __future__ import annotations
 
-import json
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,7 +82,9 @@ class Award:
 
     Attributes:
         entity_id: the server's ``entityId``: the id used on the command line and in the cache.
-        raw: the award JSON exactly as received (compact, key order preserved).
+        raw: the award JSON exactly as received (key order preserved). Kept by reference, not
+            copied or serialized, because loading 10,000 awards must stay fast; treat it as
+            read-only and use :meth:`raw_json` for a private copy.
     """
 
     entity_id: str
@@ -99,7 +101,7 @@ class Award:
     evidence: tuple[Evidence, ...] = ()
     image_url: str | None = None
     recipient_name: str | None = None
-    raw: str = "{}"
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -113,7 +115,7 @@ class Award:
 
     def raw_json(self) -> dict[str, Any]:
         """The award as received, parsed again (for the JSON dialog and exports)."""
-        value: dict[str, Any] = json.loads(self.raw)
+        value: dict[str, Any] = copy.deepcopy(dict(self.raw))
         return value
 
 
@@ -166,15 +168,26 @@ def parse_issuer(obj: Any) -> Issuer:
     """An OB 2.0 Issuer object (as nested by ``expand=issuer``)."""
     if not isinstance(obj, Mapping):
         raise MalformedDataError("issuer is not an object (was the list fetched with expand=issuer?)")
-    return Issuer(_req(obj, "id"), _req(obj, "name"), _str(obj, "url"), _str(obj, "email"),
-                  _str(obj, "description"), _image(obj.get("image")))
+    return Issuer(
+        _req(obj, "id"),
+        _req(obj, "name"),
+        _str(obj, "url"),
+        _str(obj, "email"),
+        _str(obj, "description"),
+        _image(obj.get("image")),
+    )
 
 
 def _alignment(obj: Any) -> Alignment | None:
     if not isinstance(obj, Mapping) or not isinstance(obj.get("targetName"), str):
         return None
-    return Alignment(obj["targetName"], _str(obj, "targetUrl"), _str(obj, "targetDescription"),
-                     _str(obj, "targetFramework"), _str(obj, "targetCode"))
+    return Alignment(
+        obj["targetName"],
+        _str(obj, "targetUrl"),
+        _str(obj, "targetDescription"),
+        _str(obj, "targetFramework"),
+        _str(obj, "targetCode"),
+    )
 
 
 def parse_badgeclass(obj: Any) -> BadgeClass:
@@ -188,16 +201,29 @@ def parse_badgeclass(obj: Any) -> BadgeClass:
         criteria_url, narrative = _str(criteria, "id"), _str(criteria, "narrative")
     alignments = tuple(a for a in map(_alignment, obj.get("alignment") or ()) if a)
     tags = tuple(t for t in obj.get("tags") or () if isinstance(t, str))
-    return BadgeClass(_req(obj, "id"), _req(obj, "name"), _str(obj, "description") or "",
-                      parse_issuer(obj.get("issuer")), _image(obj.get("image")), criteria_url,
-                      narrative, alignments, tags)
+    return BadgeClass(
+        _req(obj, "id"),
+        _req(obj, "name"),
+        _str(obj, "description") or "",
+        parse_issuer(obj.get("issuer")),
+        _image(obj.get("image")),
+        criteria_url,
+        narrative,
+        alignments,
+        tags,
+    )
 
 
 def _recipient(obj: Any) -> Recipient:
     if not isinstance(obj, Mapping):
         raise MalformedDataError("recipient is not an object")
-    return Recipient(_req(obj, "identity"), _bool(obj, "hashed"), _str(obj, "type") or "email",
-                     _str(obj, "plaintextIdentity"), _str(obj, "salt"))
+    return Recipient(
+        _req(obj, "identity"),
+        _bool(obj, "hashed"),
+        _str(obj, "type") or "email",
+        _str(obj, "plaintextIdentity"),
+        _str(obj, "salt"),
+    )
 
 
 def _evidence(items: Any) -> tuple[Evidence, ...]:
@@ -210,8 +236,14 @@ def _evidence(items: Any) -> tuple[Evidence, ...]:
         if isinstance(item, str):
             out.append(Evidence(url=item))
         elif isinstance(item, Mapping):
-            out.append(Evidence(_str(item, "url") or _str(item, "id"), _str(item, "narrative"),
-                                _str(item, "name"), _str(item, "description")))
+            out.append(
+                Evidence(
+                    _str(item, "url") or _str(item, "id"),
+                    _str(item, "narrative"),
+                    _str(item, "name"),
+                    _str(item, "description"),
+                )
+            )
     return tuple(out)
 
 
@@ -221,8 +253,15 @@ def _recipient_name(obj: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) and name.strip() else None
 
 
-def parse_award(obj: Any) -> Award:
+def parse_award(
+    obj: Any, badgeclass: BadgeClass | None = None, raw: Mapping[str, Any] | None = None
+) -> Award:
     """A v2 BackpackAssertion fetched with ``expand=badgeclass&expand=issuer``.
+
+    ``badgeclass`` may be given already parsed (the cache shares one per badge class, which
+    makes loading a large backpack several times faster); otherwise it is parsed from ``obj``.
+    ``raw`` is what :attr:`Award.raw` keeps (default ``obj``), for callers that hold the
+    document in another form than the one they parse.
 
     Raises:
         MalformedDataError: a required field is missing or has the wrong type.
@@ -234,14 +273,21 @@ def parse_award(obj: Any) -> Award:
         issued = parse_time(_req(obj, "issuedOn"), "issuedOn")
         assert issued is not None
         return Award(
-            entity_id=entity_id, open_badge_id=_str(obj, "openBadgeId") or "",
-            badgeclass=parse_badgeclass(obj.get("badgeclass")), issued_on=issued,
-            recipient=_recipient(obj.get("recipient")), acceptance=_str(obj, "acceptance") or "Accepted",
-            expires=parse_time(_str(obj, "expires"), "expires"), revoked=_bool(obj, "revoked"),
-            revocation_reason=_str(obj, "revocationReason"), pending=_bool(obj, "pending"),
-            narrative=_str(obj, "narrative"), evidence=_evidence(obj.get("evidence")),
-            image_url=_image(obj.get("image")), recipient_name=_recipient_name(obj),
-            raw=json.dumps(obj, ensure_ascii=False, separators=(",", ":")),
+            entity_id=entity_id,
+            open_badge_id=_str(obj, "openBadgeId") or "",
+            badgeclass=badgeclass or parse_badgeclass(obj.get("badgeclass")),
+            issued_on=issued,
+            recipient=_recipient(obj.get("recipient")),
+            acceptance=_str(obj, "acceptance") or "Accepted",
+            expires=parse_time(_str(obj, "expires"), "expires"),
+            revoked=_bool(obj, "revoked"),
+            revocation_reason=_str(obj, "revocationReason"),
+            pending=_bool(obj, "pending"),
+            narrative=_str(obj, "narrative"),
+            evidence=_evidence(obj.get("evidence")),
+            image_url=_image(obj.get("image")),
+            recipient_name=_recipient_name(obj),
+            raw=obj if raw is None else raw,
         )
     except MalformedDataError as exc:
         raise MalformedDataError(f"award {entity_id[:40]!r}: {exc}") from None
@@ -266,6 +312,9 @@ def parse_profile(obj: Any) -> Profile:
     """A ``BadgeUser`` (v2)."""
     if not isinstance(obj, Mapping):
         raise MalformedDataError("the profile is not an object")
-    emails = tuple(e["email"] for e in obj.get("emails") or ()
-                   if isinstance(e, Mapping) and isinstance(e.get("email"), str) and e.get("verified"))
+    emails = tuple(
+        e["email"]
+        for e in obj.get("emails") or ()
+        if isinstance(e, Mapping) and isinstance(e.get("email"), str) and e.get("verified")
+    )
     return Profile(_req(obj, "entityId"), _str(obj, "firstName") or "", _str(obj, "lastName") or "", emails)

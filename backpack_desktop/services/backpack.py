@@ -5,7 +5,7 @@ Kinds of record (each one AES-GCM encrypted by ``cache``):
 * ``award``: the award JSON exactly as synced, with the expanded badge class replaced by its
   ``id``; ``badgeclass``: the badge class JSON with its expanded issuer replaced by its ``id``;
   ``issuer``: the issuer JSON. Splitting them keeps shared badge classes and issuers once, and
-  :func:`reassemble` rebuilds the award byte-for-byte in key order for the JSON dialog.
+  :class:`AwardJson` rebuilds the award key-for-key, in order, for the JSON dialog.
 * ``profile`` (``self``): the ``/v2/users/self`` result; ``meta`` (``sync``): server and time.
 * ``image`` (id = the URL it came from): a JSON header line, then the image bytes.
 """
@@ -14,13 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from backpack_desktop.domain.errors import CacheIntegrityError, MalformedDataError
-from backpack_desktop.domain.models import Award, Profile, parse_award, parse_profile, parse_time
+from backpack_desktop.domain.models import (
+    Award,
+    BadgeClass,
+    Profile,
+    parse_award,
+    parse_badgeclass,
+    parse_profile,
+    parse_time,
+)
 from backpack_desktop.services.cache import CacheStore
 
 KINDS = ("award", "badgeclass", "issuer", "profile", "meta", "image")
@@ -59,18 +67,28 @@ def normalize(raw: Mapping[str, Any]) -> NormalizedAward:
     return NormalizedAward(str(raw["entityId"]), award, bc, dict(issuer))
 
 
-def reassemble(
-    award: Mapping[str, Any], badgeclasses: Mapping[str, Any], issuers: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Rebuild the award as synced (key order preserved) from its records."""
-    bc = badgeclasses.get(award.get("badgeclass", ""))
-    if not isinstance(bc, Mapping):
-        raise MalformedDataError("the cached badge class of an award is missing")
-    issuer = issuers.get(bc.get("issuer", ""))
-    if not isinstance(issuer, Mapping):
-        raise MalformedDataError("the cached issuer of a badge class is missing")
-    full_bc = {k: (issuer if k == "issuer" else v) for k, v in bc.items()}
-    return {k: (full_bc if k == "badgeclass" else v) for k, v in award.items()}
+class AwardJson(Mapping[str, Any]):
+    """The award as synced, rebuilt on access from its records (read-only).
+
+    Loading builds one of these per award instead of a reassembled copy: only the JSON dialog
+    and exports ever need the full document, so the cost is paid when one is opened.
+    """
+
+    def __init__(
+        self, award: Mapping[str, Any], badgeclass: Mapping[str, Any], issuer: Mapping[str, Any]
+    ) -> None:
+        self._award, self._badgeclass, self._issuer = award, badgeclass, issuer
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "badgeclass":
+            return {k: (self._issuer if k == "issuer" else v) for k, v in self._badgeclass.items()}
+        return self._award[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._award)
+
+    def __len__(self) -> int:
+        return len(self._award)
 
 
 def pack_image(header: Mapping[str, Any], data: bytes) -> bytes:
@@ -112,6 +130,18 @@ class Backpack:
         return found[0] if len(found) == 1 else None
 
 
+def _lazy_award(
+    award: Mapping[str, Any], badgeclasses: Mapping[str, Any], issuers: Mapping[str, Any]
+) -> AwardJson:
+    bc = badgeclasses.get(award.get("badgeclass", ""))
+    if not isinstance(bc, Mapping):
+        raise MalformedDataError("the cached badge class of an award is missing")
+    issuer = issuers.get(bc.get("issuer", ""))
+    if not isinstance(issuer, Mapping):
+        raise MalformedDataError("the cached issuer of a badge class is missing")
+    return AwardJson(award, bc, issuer)
+
+
 def _json_records(store: CacheStore, kind: str, problems: list[str]) -> dict[str, Any]:
     records, damaged = store.load(kind)
     problems.extend(str(e) for e in damaged)
@@ -129,10 +159,15 @@ def load_backpack(store: CacheStore) -> Backpack:
     problems: list[str] = []
     issuers = _json_records(store, "issuer", problems)
     badgeclasses = _json_records(store, "badgeclass", problems)
+    parsed: dict[str, BadgeClass] = {}
     awards = []
     for record_id, award in _json_records(store, "award", problems).items():
         try:
-            awards.append(parse_award(reassemble(award, badgeclasses, issuers)))
+            full = _lazy_award(award, badgeclasses, issuers)
+            key = str(award.get("badgeclass"))
+            if key not in parsed:  # one parse per badge class, shared by its awards
+                parsed[key] = parse_badgeclass(full["badgeclass"])
+            awards.append(parse_award(award, parsed[key], raw=full))
         except MalformedDataError as exc:
             problems.append(f"cached award {record_id[:40]!r}: {exc}")
     awards.sort(key=lambda a: a.issued_on, reverse=True)

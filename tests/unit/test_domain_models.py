@@ -31,7 +31,7 @@ def test_recorded_awards_parse(recorded: dict) -> None:
     assert first.issued_on.tzinfo is not None and first.issued_on.microsecond == 116543
     assert first.recipient.hashed and first.recipient.salt
     assert first.badgeclass.criteria_narrative.startswith("Complete all 10")
-    assert json.loads(first.raw) == recorded["backpack-assertions-expanded"]["result"][0]
+    assert first.raw_json() == recorded["backpack-assertions-expanded"]["result"][0]
 
 
 def test_recorded_profile_parses(recorded: dict) -> None:
@@ -57,7 +57,7 @@ def test_unknown_keys_and_missing_optional_keys_are_tolerated(recorded: dict) ->
 
 def test_raw_keeps_key_order(recorded: dict) -> None:
     data = _award(recorded)
-    assert list(json.loads(parse_award(data).raw)) == list(data)
+    assert list(parse_award(data).raw_json()) == list(data)
 
 
 @pytest.mark.parametrize(
