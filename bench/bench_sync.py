@@ -162,14 +162,16 @@ def sync_10k(quick: bool) -> Iterator[dict[str, Any]]:
                 check=True,
                 timeout=300,
             )
-            seconds, awards = out.stdout.split()
-            runs.append(float(seconds))
-        runs.sort()
+            seconds, unlock, awards = out.stdout.split()
+            runs.append((float(seconds), float(unlock)))
+        total, unlock_s = sorted(runs)[1]
+        # The passphrase path pays Argon2id (64 MiB, t=3) to unlock; the keyring path does not.
         yield {
             "bench": "cache_open_10k_s",
-            "value": round(runs[1], 3),
+            "value": round(total, 3),
             "unit": "s",
             "n": int(awards),
+            "unlock_s": round(unlock_s, 3),
             "kdf": "argon2id 64 MiB t=3 p=4",
         }
 
