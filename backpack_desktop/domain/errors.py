@@ -147,3 +147,47 @@ class KeyProtectionChangedError(CacheError):
 
 class CacheNotFoundError(CacheError):
     """There is no cache in the data directory yet; a sync creates one."""
+
+
+# -- added for browser sign-in and sign-out (services/oauth_flow.py, loopback.py, token_store.py)
+class SignInCancelledError(AuthError):
+    """The user declined the request in the browser (``error=access_denied``) or cancelled it."""
+
+
+class CallbackRejectedError(AuthError):
+    """A redirect back to the app did not belong to the pending sign-in and was ignored.
+
+    Missing or wrong ``state``, a second callback, or another host or path: login CSRF and
+    code injection look exactly like this (SECURITY.md T13), so the token endpoint is never
+    contacted for it. The pending sign-in itself stays open for its real callback.
+    """
+
+
+class SignInTimeoutError(AuthError):
+    """The browser did not come back to the app before the sign-in's time limit."""
+
+
+class SecretTooLargeError(InsecureKeyringError):
+    """A secret is too large for the keyring and there is no encrypted cache to hold it.
+
+    A subclass of InsecureKeyringError on purpose: for the caller both mean the same thing,
+    "this sign-in cannot be remembered on this device; keep it in memory only".
+    """
+
+
+# -- OpenID Connect (services/oidc.py) -------------------------------------------------------------
+class IdTokenError(AuthError):
+    """An OpenID Connect ID token was refused (SECURITY.md T18); the sign-in must not proceed.
+
+    The message is one sentence naming the failed check and never quotes the token or its
+    claims, since those identify the user and could be replayed from a log or crash report.
+
+    Attributes:
+        reason: a short fixed code for the failed check (``"algorithm"``, ``"issuer"``,
+            ``"nonce"``, ...), so callers and tests can tell rejections apart without parsing
+            the message.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

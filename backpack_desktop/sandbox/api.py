@@ -4,6 +4,7 @@ Every route answers with the real server's shapes (canvas-credentials-api.md a.2
 envelope, 401 with ``WWW-Authenticate`` for a missing or dead token, 404 for a missing scope or
 an unknown entity, 400 with ``fieldErrors`` for a bad body, django-oauth-toolkit errors on
 ``/o/token``. The v2 API answers ``application/ld+json`` unless ``application/json`` is asked for.
+OpenID Connect discovery and the JWKS (``oidc.py``) are sandbox extras on the same origin.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from backpack_desktop.sandbox import oauth
 from backpack_desktop.sandbox.dataset import Dataset
 from backpack_desktop.sandbox.http import JSON_LD, Request, Response, Router, json_response
 from backpack_desktop.sandbox.images import ImageStore
+from backpack_desktop.sandbox.oidc import IdTokenIssuer, add_oidc_routes
 from backpack_desktop.sandbox.public import add_public_routes
 from backpack_desktop.sandbox.records import AwardRecord
 from backpack_desktop.sandbox.serializers import Urls, award_json, envelope, error_envelope, user_json
@@ -29,13 +31,14 @@ READ_BACKPACK = ("r:backpack", "rw:backpack")
 
 @dataclass
 class ApiContext:
-    """What the API routes share: the data, URLs, token authority, images and a clock."""
+    """What the API routes share: the data, URLs, token authority, images, a clock and the OIDC signer."""
 
     data: Dataset
     urls: Urls
     authority: oauth.TokenAuthority
     images: ImageStore
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    id_tokens: IdTokenIssuer | None = None
 
 
 def v2_response(request: Request, status: int, body: dict[str, Any]) -> Response:
@@ -71,6 +74,8 @@ def build_api_router(ctx: ApiContext) -> Router:
     router.add("GET", r"/v2/backpack/assertions/(?P<id>[^/]+)/image", routes.award_image)
     router.add("GET", r"/v2/backpack/share/assertion/(?P<id>[^/]+)", routes.share)
     add_public_routes(router, ctx)
+    if ctx.id_tokens is not None:
+        add_oidc_routes(router, ctx.id_tokens)
     return router
 
 

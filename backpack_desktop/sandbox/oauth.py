@@ -6,6 +6,10 @@ password, refresh_token (rotation: the old refresh AND access token die) and aut
 revocation; an exponential per-username back-off after failed logins. One difference is chosen
 on purpose: loopback redirect URIs match on any port (RFC 8252 section 7.3, as newer
 django-oauth-toolkit releases do) so the system-browser sign-in can use a random port.
+
+OpenID Connect is a sandbox extra (``oidc.py``): a grant whose scopes include ``openid`` also
+returns an ``id_token``. ``openid`` is never among a client's default scopes, so a request that
+does not ask for it gets exactly the answer the real server gives.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from backpack_desktop.sandbox.oidc import OPENID, IdTokenIssuer
 from backpack_desktop.sandbox.records import UserRecord
 
 ALL_SCOPES = ("r:profile", "rw:profile", "r:backpack", "rw:backpack", "rw:issuer")
@@ -73,6 +78,8 @@ class _Code:
     challenge: str | None
     method: str
     expires_at: float
+    nonce: str | None = None
+    auth_time: float | None = None  # wall clock, for the ID token
 
 
 @dataclass
@@ -90,6 +97,7 @@ class TokenAuthority:
     token_lifetime: float = 86400.0
     backoff_base: float = 2.0
     clock: Callable[[], float] = time.monotonic
+    id_tokens: IdTokenIssuer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _tokens: dict[str, Token] = field(default_factory=dict)
     _refresh: dict[str, Token] = field(default_factory=dict)
@@ -109,16 +117,18 @@ class TokenAuthority:
             raise OAuthError(400, "invalid_grant", "Invalid credentials given.")
         with self._lock:
             self._failures.pop((username, ip), None)
-        return self._issue(client, self._scopes(form.get("scope"), client))
+        # ``nonce`` is a sandbox extension: the password grant has no authorization request to
+        # carry one, and the app's validator insists on a nonce for every ID token.
+        return self._issue(client, self._scopes(form.get("scope"), client), form.get("nonce") or None)
 
     def refresh_grant(self, form: dict[str, str], client: Client) -> dict[str, object]:
-        """``grant_type=refresh_token`` with rotation."""
+        """``grant_type=refresh_token`` with rotation (no new ID token: it would have no nonce)."""
         with self._lock:
             old = self._refresh.pop(form.get("refresh_token", ""), None)
             if old is None or old.client_id != client.client_id:
                 raise OAuthError(400, "invalid_grant")
             self._tokens.pop(old.access, None)  # rotation kills the old access token too
-        return self._issue(client, old.scopes)
+        return self._issue(client, old.scopes, with_id_token=False)
 
     def code_grant(self, form: dict[str, str], client: Client) -> dict[str, object]:
         """``grant_type=authorization_code`` with optional PKCE."""
@@ -134,21 +144,29 @@ class TokenAuthority:
                 raise OAuthError(400, "invalid_request", "Code verifier required.")
             if not hmac.compare_digest(_s256(verifier), code.challenge):
                 raise OAuthError(400, "invalid_grant")
-        return self._issue(client, code.scopes)
+        return self._issue(client, code.scopes, code.nonce, code.auth_time)
 
     # -- authorization codes (the UI origin calls these) ----------------------------------
     def create_code(
-        self, client: Client, redirect_uri: str, scope: str | None, challenge: str | None, method: str
+        self,
+        client: Client,
+        redirect_uri: str,
+        scope: str | None,
+        challenge: str | None,
+        method: str,
+        *,
+        nonce: str | None = None,
+        auth_time: float | None = None,
     ) -> tuple[str, tuple[str, ...]]:
-        """Mint a code after consent; return it with the granted scopes."""
+        """Mint a code after consent; return it with the granted scopes (and keep the ID-token data)."""
         if challenge is not None and method != "S256":
             raise OAuthError(400, "invalid_request", "Transform algorithm not supported.")
         scopes = self._scopes(scope, client, drop_unknown=True)
         value = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[value] = _Code(
-                client.client_id, redirect_uri, scopes, challenge, method, self.clock() + CODE_LIFETIME
-            )
+            expires = self.clock() + CODE_LIFETIME
+            code = _Code(client.client_id, redirect_uri, scopes, challenge, method, expires, nonce, auth_time)
+            self._codes[value] = code
         return value, scopes
 
     def redirect_allowed(self, client: Client, redirect_uri: str) -> bool:
@@ -189,7 +207,14 @@ class TokenAuthority:
                     self._refresh.pop(token.refresh, None)
 
     # -- helpers --------------------------------------------------------------------------
-    def _issue(self, client: Client, scopes: tuple[str, ...]) -> dict[str, object]:
+    def _issue(
+        self,
+        client: Client,
+        scopes: tuple[str, ...],
+        nonce: str | None = None,
+        auth_time: float | None = None,
+        with_id_token: bool = True,
+    ) -> dict[str, object]:
         refresh = secrets.token_urlsafe(22) if client.issue_refresh_token else None
         token = Token(
             secrets.token_urlsafe(22), refresh, scopes, client.client_id, self.clock() + self.token_lifetime
@@ -206,11 +231,13 @@ class TokenAuthority:
         }
         if refresh:
             body["refresh_token"] = refresh
+        if with_id_token and OPENID in scopes and self.id_tokens is not None:
+            body["id_token"] = self.id_tokens.issue(self.user, client.client_id, nonce, auth_time)
         return body
 
     def _scopes(self, requested: str | None, client: Client, drop_unknown: bool = False) -> tuple[str, ...]:
         if not requested:
-            return client.allowed_scopes
+            return default_scopes(client)
         wanted = tuple(dict.fromkeys(requested.split()))
         if drop_unknown:  # the authorize flow silently drops scopes the client may not have
             return tuple(s for s in wanted if s in client.allowed_scopes)
@@ -236,6 +263,11 @@ class TokenAuthority:
             state.count += 1
             delay = min(BACKOFF_MAX, self.backoff_base**state.count)
             state.blocked_until = self.clock() + delay
+
+
+def default_scopes(client: Client) -> tuple[str, ...]:
+    """The scopes granted when none are asked for: all the client may have except ``openid``."""
+    return tuple(s for s in client.allowed_scopes if s != OPENID)
 
 
 def _s256(verifier: str) -> str:

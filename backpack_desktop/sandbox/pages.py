@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 
 SCOPE_TEXT = {
+    "openid": "Confirm who you are to the app (your name and e-mail address)",
     "r:profile": "See your name and e-mail addresses",
     "rw:profile": "See and change your profile",
     "r:backpack": "See the badges in your backpack",

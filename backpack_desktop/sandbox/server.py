@@ -15,6 +15,7 @@ from backpack_desktop.sandbox.api import ApiContext, build_api_router, not_found
 from backpack_desktop.sandbox.faults import FaultInjector, parse_spec
 from backpack_desktop.sandbox.http import Application, Request, Response, SandboxHTTPServer, json_response
 from backpack_desktop.sandbox.images import ImageStore
+from backpack_desktop.sandbox.oidc import OPENID, IdTokenIssuer
 from backpack_desktop.sandbox.serializers import Urls
 from backpack_desktop.sandbox.signin import BrowserState, build_canvas_router, build_ui_router
 from backpack_desktop.sandbox.signing import Signer
@@ -44,6 +45,7 @@ class SandboxServer:
     Attributes:
         info: the JSON-able connection details printed on start (URLs, client, credentials).
         authority: the token authority (tests inspect it).
+        id_tokens: the OpenID Connect ID-token signer (its ``now`` clock can be replaced).
         faults: the fault injector, or None.
     """
 
@@ -96,18 +98,13 @@ class SandboxServer:
             else dataset.load_demo(cfg.seed, password, anchor)
         )
         urls = Urls(api, ui)
-        clients = {
-            "public": oauth.Client("public", "Canvas Credentials", tuple(oauth.PUBLIC_SCOPES.split())),
-            APP_CLIENT_ID: oauth.Client(
-                APP_CLIENT_ID,
-                "Backpack Desktop",
-                ("r:profile", "rw:profile", "r:backpack", "rw:backpack"),
-                (APP_REDIRECT_URI,),
-            ),
-        }
-        self.authority = oauth.TokenAuthority(data.user, clients, cfg.token_lifetime, cfg.backoff_base)
+        self.id_tokens = IdTokenIssuer(api, ui)
+        self.authority = oauth.TokenAuthority(
+            data.user, _clients(), cfg.token_lifetime, cfg.backoff_base, id_tokens=self.id_tokens
+        )
         self.data = data
-        ctx = ApiContext(data, urls, self.authority, ImageStore(urls, Signer(cfg.seed, urls)))
+        images = ImageStore(urls, Signer(cfg.seed, urls))
+        ctx = ApiContext(data, urls, self.authority, images, id_tokens=self.id_tokens)
         api_router, browser = build_api_router(ctx), BrowserState()
         ui_router = build_ui_router(data, urls, self.authority, browser, canvas)
         canvas_router = build_canvas_router(data, browser, ui)
@@ -164,6 +161,19 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _clients() -> dict[str, oauth.Client]:
+    """The registered OAuth clients: Badgr's own web UI (``public``) and the desktop app."""
+    return {
+        "public": oauth.Client("public", "Canvas Credentials", (*oauth.PUBLIC_SCOPES.split(), OPENID)),
+        APP_CLIENT_ID: oauth.Client(
+            APP_CLIENT_ID,
+            "Backpack Desktop",
+            ("r:profile", "rw:profile", "r:backpack", "rw:backpack", OPENID),
+            (APP_REDIRECT_URI,),
+        ),
+    }
 
 
 def _api_not_found(request: Request) -> Response:

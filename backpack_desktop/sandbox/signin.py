@@ -5,6 +5,10 @@ redirects to ``redirect_uri?code=…&state=…`` (or ``?error=access_denied&stat
 badgr-ui does after its ``POST /o/authorize``. An unknown client or an unregistered
 ``redirect_uri`` gets an error page and no redirect (RFC 6749 section 4.1.2.1). The Canvas
 origin plays the learner's LMS: its own login form, then back to the UI with a code.
+
+An OpenID Connect ``nonce`` rides along with the other authorize parameters (in ``next`` and in
+the consent form's hidden fields) and is stored with the code, together with the time the
+learner signed in, for the ID token (``oidc.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -30,6 +35,7 @@ _OAUTH_FIELDS = (
     "state",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
 )
 
 
@@ -40,6 +46,7 @@ class BrowserState:
     sessions: dict[str, str] = field(default_factory=dict)  # session id -> csrf token
     canvas_states: dict[str, str] = field(default_factory=dict)  # state -> next URL on the UI
     canvas_codes: dict[str, str] = field(default_factory=dict)  # code -> (unused) marker
+    signed_in_at: dict[str, float] = field(default_factory=dict)  # session id -> wall clock
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_session(self) -> str:
@@ -47,12 +54,18 @@ class BrowserState:
         sid = secrets.token_urlsafe(24)
         with self.lock:
             self.sessions[sid] = secrets.token_urlsafe(16)
+            self.signed_in_at[sid] = time.time()
         return sid
 
     def csrf(self, request: Request) -> str | None:
         """The CSRF token of the request's session, or None when not signed in."""
         with self.lock:
             return self.sessions.get(request.cookie(SESSION_COOKIE) or "")
+
+    def auth_time(self, request: Request) -> float | None:
+        """When the request's session signed in (the ID token's ``auth_time``), or None."""
+        with self.lock:
+            return self.signed_in_at.get(request.cookie(SESSION_COOKIE) or "")
 
 
 def _with_params(uri: str, params: dict[str, str]) -> str:
@@ -115,9 +128,8 @@ class _UiRoutes:
         if csrf is None:
             canvas = "/auth/canvas/start?" + urlencode({"next": next_url})
             return html_response(200, pages.badgr_login(next_url, canvas))
-        scopes = (
-            tuple(s for s in params["scope"].split() if s in client.allowed_scopes) or client.allowed_scopes
-        )
+        asked = tuple(s for s in params["scope"].split() if s in client.allowed_scopes)
+        scopes = asked or oauth.default_scopes(client)
         fields = {k: v for k, v in params.items() if v} | {"csrf": csrf}
         name = f"{self.data.user.first_name} {self.data.user.last_name}"
         return html_response(200, pages.badgr_consent(client.name, name, scopes, fields))
@@ -140,6 +152,8 @@ class _UiRoutes:
                 form.get("scope"),
                 form.get("code_challenge") or None,
                 form.get("code_challenge_method") or "S256",
+                nonce=form.get("nonce") or None,
+                auth_time=self.state.auth_time(request),
             )
         except oauth.OAuthError as exc:
             return redirect(_with_params(uri, {"error": str(exc), "state": app_state}))
@@ -163,6 +177,7 @@ class _UiRoutes:
     def logout(self, request: Request) -> Response:
         with self.state.lock:
             self.state.sessions.pop(request.cookie(SESSION_COOKIE) or "", None)
+            self.state.signed_in_at.pop(request.cookie(SESSION_COOKIE) or "", None)
         return Response(
             303, headers=[("Location", "/"), ("Set-Cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0")]
         )
