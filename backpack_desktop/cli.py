@@ -161,7 +161,8 @@ def _add_commands(sub: argparse._SubParsersAction[_Parser], common: argparse.Arg
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true")
 
-    add("signout", "revoke the tokens and forget the account on this machine")
+    p = add("signout", "revoke the tokens and forget the account on this machine")
+    p.add_argument("--delete-cache", action="store_true", help="also delete the offline copy")
 
 
 def build_parser() -> _Parser:
@@ -249,6 +250,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": _backpack_command("sync"),
     "list": _backpack_command("list"),
     "show": _backpack_command("show"),
+    "signout": _backpack_command("signout"),
     **{
         name: _not_implemented(name)
         for name in (
@@ -257,7 +259,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
             "certificate",
             "import",
             "verify",
-            "signout",
         )
     },
 }

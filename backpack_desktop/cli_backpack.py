@@ -1,4 +1,4 @@
-"""The ``sync``, ``list`` and ``show`` sub-commands: thin wrappers over the services.
+"""The ``sync``, ``list``, ``show`` and ``signout`` sub-commands: thin wrappers over the services.
 
 Output that scripts read (``--json``) goes to stdout alone; notes for people (progress, "last
 synced …") go to stderr. Issuer-supplied text is stripped of control characters before it
@@ -19,7 +19,9 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from backpack_desktop.domain.errors import (
+    CacheError,
     CacheIntegrityError,
+    InsecureKeyringError,
     KeyMissingError,
     KeyProtectionChangedError,
     UserFacingError,
@@ -28,15 +30,19 @@ from backpack_desktop.domain.models import Award
 from backpack_desktop.domain.search import query_words, score
 from backpack_desktop.domain.status import Status, describe
 from backpack_desktop.services import keys, paths
-from backpack_desktop.services.auth import TokenManager, password_grant
+from backpack_desktop.services.auth import TokenManager, Tokens, password_grant
 from backpack_desktop.services.backpack import Backpack, load_backpack
 from backpack_desktop.services.cache import CacheStore, set_aside
 from backpack_desktop.services.http import ApiClient
 from backpack_desktop.services.imagefetch import ImageFetcher
+from backpack_desktop.services.signout import delete_offline_copy, sign_out_cached_account
 from backpack_desktop.services.sync import SyncEngine, SyncProgress
+from backpack_desktop.services.token_store import TokenStore, account_key
 
 PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable name
 CACHE_FILE = "cache.sqlite3"
+CLIENT_ID = "public"  # the password grant's client, as Badgr's own web UI uses
+NO_SIGN_IN = "No stored sign-in on this computer: nothing to revoke."
 
 
 def safe_text(text: str) -> str:
@@ -114,12 +120,19 @@ def run_sync(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     password = reader.line("password")
     key_source = keys.default_key_source(_passphrase(args, reader))
     with ApiClient(server) as login:
-        tokens = password_grant(login, args.username, password)
-    manager = TokenManager(server, tokens)
+        tokens = password_grant(login, args.username, password, client_id=CLIENT_ID)
+    remembered: list[TokenStore] = []  # filled once the account is known
+    manager = TokenManager(server, tokens, client_id=CLIENT_ID,
+                           on_change=lambda fresh: _remember(remembered, fresh))
     with (
         ApiClient(server, manager) as client,
         _open_for_sync(paths.data_dir(args.data_dir), key_source) as store,
     ):
+        # The profile names the account the tokens are remembered under (and 'signout' finds).
+        profile = client.get_results("/v2/users/self")
+        user_id = profile[0].get("entityId") if len(profile) == 1 else None
+        remembered.append(TokenStore(account_key(server, None if user_id is None else str(user_id)), store))
+        _remember(remembered, manager.tokens)
         engine = SyncEngine(client, ImageFetcher(server), store, progress=_progress_printer())
         result = engine.run()
     print(
@@ -127,6 +140,48 @@ def run_sync(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
         f"{result.images_kept} unchanged, {result.images_missing} unavailable.",
         file=sys.stderr,
     )
+    return 0
+
+
+def _remember(stores: list[TokenStore], tokens: Tokens | None) -> None:
+    """Save the tokens so 'signout' can revoke them; a failure is a note, never a failed sync."""
+    if not stores or tokens is None:
+        return
+    try:
+        stores[0].save(tokens, CLIENT_ID)
+    except InsecureKeyringError:
+        print("note: no secure keyring here, so this sign-in is not remembered on this device.",
+              file=sys.stderr)
+        stores.clear()
+    except CacheError as exc:  # the keyring did not answer, or the cache was busy
+        print(f"note: this sign-in could not be remembered: {exc}", file=sys.stderr)
+
+
+def run_signout(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Revoke and forget the cached account's sign-in; keep the offline copy unless asked."""
+    directory = paths.data_dir(args.data_dir)
+    if not (directory / CACHE_FILE).exists():
+        print(NO_SIGN_IN, file=sys.stderr)
+        return 0
+    key_source = keys.default_key_source(_passphrase(args, _Stdin(stdin)))
+    store = CacheStore.open(directory, key_source, create=False)
+    try:
+        outcome = sign_out_cached_account(store)
+        if not outcome.had_sign_in:
+            print(NO_SIGN_IN, file=sys.stderr)
+        elif outcome.revoked:
+            print(f"Signed out: {outcome.server} revoked the sign-in and this computer forgot it.",
+                  file=sys.stderr)
+        else:
+            print(f"Signed out on this computer. {outcome.server} could not be reached, so the old "
+                  "sign-in stays valid there until it expires.", file=sys.stderr)
+        if args.delete_cache:
+            delete_offline_copy(store)
+            print("The offline copy of your badges was deleted.", file=sys.stderr)
+        else:
+            print("The offline copy of your badges was kept (--delete-cache removes it).", file=sys.stderr)
+    finally:
+        store.close()
     return 0
 
 

@@ -26,7 +26,6 @@ UNBUILT = {
     "certificate": ["certificate", "ID"],
     "import": ["import", "F"],
     "verify": ["verify", "F"],
-    "signout": ["signout"],
     "kiosk": ["--kiosk"],
 }
 
@@ -100,3 +99,10 @@ def test_debug_shows_the_traceback(repo_root: Path, args: list[str]) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback (most recent call last)" in proc.stderr
     assert proc.stderr.rstrip().splitlines()[-1].endswith("not implemented yet")
+
+
+def test_signout_with_nothing_stored_succeeds(repo_root: Path, tmp_path: Path) -> None:
+    proc = run_cli(repo_root, "signout", "--data-dir", str(tmp_path / "empty"))
+    assert proc.returncode == 0, proc.stderr
+    assert "No stored sign-in" in proc.stderr and proc.stdout == ""
+    assert not (tmp_path / "empty").exists()  # nothing was created
