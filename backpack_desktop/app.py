@@ -12,19 +12,31 @@ from typing import TYPE_CHECKING
 
 from backpack_desktop import APP_ID, APP_NAME, __version__, resources
 from backpack_desktop.domain.connection import ServerEndpoints
+from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.sandbox import SandboxConfig, SandboxServer
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from backpack_desktop.services.regions import Region
+    from backpack_desktop.ui.account import AccountController
     from backpack_desktop.ui.main_window import MainWindow
+    from backpack_desktop.ui.settings import Settings
+    from backpack_desktop.ui.signin_flow import SignInFlow
+    from backpack_desktop.ui.tasks import TaskManager
 
 
 def _prepare_qt_environment() -> None:
-    """Chromium refuses to run as root without its sandbox disabled; set it before Qt starts."""
+    """Set the web engine's environment before Qt starts.
+
+    Chromium refuses to run as root without its sandbox disabled. Remote debugging would open
+    the sign-in page (and its password field) to any local process, so it is never inherited.
+    """
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    os.environ.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
 
 
 def demo_endpoints(info: dict[str, str]) -> ServerEndpoints:
@@ -43,30 +55,67 @@ def app_icon() -> QIcon:
 
 @dataclass
 class AppSession:
-    """What one run of the app owns; :meth:`close` releases it (the sandbox stops)."""
+    """What one run of the app owns; :meth:`close` releases it (tasks stop, the sandbox stops)."""
 
     window: MainWindow
     sandbox: SandboxServer | None
+    tasks: TaskManager
+    account: AccountController
+    sign_in: SignInFlow
 
     def close(self) -> None:
-        """Close the window and stop the in-process sandbox, if any."""
+        """Close the window, wait (bounded) for background work, stop the sandbox."""
+        if self.sign_in.dialog is not None and self.sign_in.dialog.isVisible():
+            self.sign_in.dialog.reject()  # destroys its web page and profile first
         self.window.close()
+        self.tasks.shutdown()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
 
 
-def build(demo: bool) -> AppSession:
-    """Create the window (and, in demo mode, a sandbox on a free loopback port).
+def build(demo: bool, settings_store: QSettings | None = None) -> AppSession:
+    """Create the services and the window (in demo mode against a sandbox on a free port).
 
     A QApplication must exist. Separate from :func:`run` so tests can build the real thing.
+    Demo mode keeps everything in memory: its sandbox data is new at every start, and nothing
+    of it should land next to the learner's real offline copy.
     """
-    from backpack_desktop.ui.main_window import MainWindow
+    from PySide6.QtCore import QSettings
 
+    from backpack_desktop.services import paths
+    from backpack_desktop.services.regions import sandbox_region
+    from backpack_desktop.ui.account import AccountController
+    from backpack_desktop.ui.main_window import MainWindow
+    from backpack_desktop.ui.settings import REGION, Settings
+    from backpack_desktop.ui.signin_flow import SignInFlow
+    from backpack_desktop.ui.tasks import TaskManager
+
+    settings = Settings(settings_store or QSettings())
+    tasks = TaskManager()
     sandbox = SandboxServer(SandboxConfig()).start() if demo else None
+    region = sandbox_region(sandbox.info) if sandbox else _saved_region(settings.get(REGION), settings)
+    account = AccountController(tasks, None if demo else paths.data_dir())
+    flow = SignInFlow(settings, tasks, account, region if demo else None,
+                      [sandbox.info["canvas"]] if sandbox else [])
     endpoints = demo_endpoints(sandbox.info) if sandbox else None
-    username = sandbox.info["username"] if sandbox else None
-    return AppSession(MainWindow(endpoints, app_icon(), username), sandbox)
+    window = MainWindow(account, app_icon(), flow.start, endpoints,
+                        sandbox.info["username"] if sandbox else None)
+    flow.parent = window
+    account.load(region)
+    return AppSession(window, sandbox, tasks, account, flow)
+
+
+def _saved_region(key: str, settings: Settings) -> Region | None:
+    from backpack_desktop.services.regions import region
+    from backpack_desktop.ui.settings import OAUTH_CLIENTS
+
+    if not key:
+        return None
+    try:
+        return region(key, settings.get(OAUTH_CLIENTS))
+    except UserFacingError:
+        return None
 
 
 def create_application() -> QApplication:
@@ -76,6 +125,7 @@ def create_application() -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    app.setOrganizationName("BackpackDesktop")
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName(APP_ID)

@@ -1,24 +1,26 @@
 """Make the README's screenshots from the real app under Qt's offscreen platform.
 
 Run through ``scripts/screenshots`` (which sets the environment). Each picture is a grab of the
-real widget against a real in-process sandbox; nothing is staged by hand.
+real widgets against a real in-process sandbox, driven the way a user would: the welcome page,
+the embedded sign-in, and the account page after the first sync. Nothing is staged by hand.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu --log-level=3")
 
-from PySide6.QtCore import QEventLoop, QTimer, QUrl  # noqa: E402
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile  # noqa: E402
-from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from backpack_desktop import app as composition  # noqa: E402
+from backpack_desktop.ui.signin_dialog import SignInDialog  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
@@ -29,45 +31,54 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
-def main_window(session: composition.AppSession) -> None:
-    window = session.window
-    window.resize(1000, 620)
-    window.show()
-    wait(300)
-    window.grab().save(str(OUT / "main-window-demo.png"))
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        wait(50)
 
 
-def sandbox_sign_in(session: composition.AppSession) -> None:
-    assert session.sandbox is not None
-    info = session.sandbox.info
-    profile = QWebEngineProfile()  # off the record: nothing written to disk
-    view = QWebEngineView()
-    page = QWebEnginePage(profile, view)
-    view.setPage(page)
-    view.resize(900, 640)
-    view.show()
-    query = urlencode({"response_type": "code", "client_id": info["client_id"], "state": "screenshot",
-                       "redirect_uri": info["redirect_uri"], "scope": "r:profile r:backpack"})
-    loop = QEventLoop()
-    page.loadFinished.connect(lambda _ok: loop.quit())
-    page.load(QUrl(f"{info['ui']}/auth/oauth2/authorize?{query}"))
-    QTimer.singleShot(15000, loop.quit)
-    loop.exec()
-    wait(600)  # a grab right at loadFinished is blank
-    view.grab().save(str(OUT / "sandbox-sign-in.png"))
-    view.close()
-    del page, view
+def grab(widget: QWidget, name: str) -> None:
+    wait(400)  # a grab right at loadFinished is blank
+    widget.grab().save(str(OUT / name))
+
+
+def sign_in(session: composition.AppSession) -> SignInDialog:
+    session.window.welcome_sign_in.click()
+    dialog = session.sign_in.dialog
+    assert isinstance(dialog, SignInDialog)
+    dialog.resize(760, 700)
+    wait_until(lambda: "Sign in" in dialog.page.title() and dialog.progress.value() == 100)
+    return dialog
 
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
+    QApplication.setOrganizationName("BackpackDesktopScreenshots")
     app = composition.create_application()
-    session = composition.build(demo=True)
+    settings = QSettings(str(OUT / ".screenshots.ini"), QSettings.Format.IniFormat)
+    session = composition.build(demo=True, settings_store=settings)
     try:
-        main_window(session)
-        sandbox_sign_in(session)
+        window = session.window
+        window.resize(1000, 620)
+        window.show()
+        grab(window, "welcome-demo.png")
+        dialog = sign_in(session)
+        grab(dialog, "sign-in.png")
+        info = session.sandbox.info if session.sandbox else {}
+        dialog.page.runJavaScript(
+            f"document.getElementById('email').value = {info['username']!r};"
+            f"document.getElementById('password').value = {info['password']!r};"
+            "document.getElementById('submit').click();")
+        wait_until(lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100)
+        grab(dialog, "sign-in-consent.png")
+        dialog.page.runJavaScript("document.getElementById('allow').click();")
+        wait_until(lambda: window.summary_label.text().startswith("14 badges"))
+        grab(window, "account-synced.png")
     finally:
         session.close()
+        (OUT / ".screenshots.ini").unlink(missing_ok=True)
     app.processEvents()
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(OUT.parents[1]))

@@ -23,9 +23,12 @@ def _hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | Non
     if details in _seen or QApplication.instance() is None:
         return
     _seen.add(details)
-    box = QMessageBox(QMessageBox.Icon.Critical, "Backpack Desktop",
-                      "Backpack Desktop hit an unexpected error. Your badges are safe; "
-                      "you can keep working or restart the app.")
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Backpack Desktop",
+        "Backpack Desktop hit an unexpected error. Your badges are safe; "
+        "you can keep working or restart the app.",
+    )
     box.setDetailedText(details)
     box.exec()
 

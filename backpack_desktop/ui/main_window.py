@@ -1,29 +1,42 @@
-"""The main window. For now it says where the app is connected; the Backpack view comes later.
+"""The main window: a welcome page before sign-in, then the account page with sync.
 
-Issuer-supplied text never reaches this window yet; the labels here hold our own strings and
-server URLs, still set as plain text so nothing can be interpreted as markup.
+The badge list and detail pane arrive with their own issue; until then the account page shows
+what was synced (counts by status), when, and from where, with Sync, Cancel and Sign out.
+Every label holds plain text; layouts live in ``_build_*`` methods, signal wiring in
+``_connect_signals``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from backpack_desktop import APP_NAME, __version__
 from backpack_desktop.domain.connection import ServerEndpoints
+from backpack_desktop.domain.errors import CancelledError
+from backpack_desktop.domain.status import Status, status_of
+from backpack_desktop.services.sync import SyncProgress, SyncResult
+from backpack_desktop.ui import messages
+from backpack_desktop.ui.account import AccountController, AccountView
 
 
-def _plain_label(text: str, selectable: bool = False) -> QLabel:
+def plain_label(text: str = "", selectable: bool = False) -> QLabel:
+    """A word-wrapped label that never interprets markup."""
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
@@ -32,102 +45,222 @@ def _plain_label(text: str, selectable: bool = False) -> QLabel:
     return label
 
 
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 hours ago', or the date."""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} minute{'s' if seconds >= 120 else ''} ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} hour{'s' if seconds >= 7200 else ''} ago"
+    return f"on {moment.astimezone():%d %b %Y %H:%M}"
+
+
 class MainWindow(QMainWindow):
     """The application window.
 
     Attributes:
-        endpoints: the deployment the window is connected to, or None before sign-in.
+        endpoints: the deployment in use when known (demo mode), shown on the welcome page.
     """
 
-    def __init__(self, endpoints: ServerEndpoints | None, icon: QIcon, username: str | None = None) -> None:
+    def __init__(
+        self,
+        account: AccountController,
+        icon: QIcon,
+        sign_in: Callable[[], None],
+        endpoints: ServerEndpoints | None = None,
+        demo_username: str | None = None,
+    ) -> None:
         super().__init__()
-        self.endpoints = endpoints
-        self._icon = icon
-        self._username = username
-        self.setWindowTitle(f"{APP_NAME} — Demo" if endpoints and endpoints.demo else APP_NAME)
+        self.account, self.endpoints = account, endpoints
+        self._icon, self._sign_in, self._demo_username = icon, sign_in, demo_username
+        demo = endpoints is not None and endpoints.demo
+        self.setWindowTitle(f"{APP_NAME} — Demo" if demo else APP_NAME)
         self.setWindowIcon(icon)
         self.resize(960, 640)
-        self._build_menus()
+        self._build_actions()
         self._build_ui()
+        self._connect_signals()
+        self._on_account_changed(account.view)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+    # -- layout ----------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.sign_in_action = QAction("Sign &in…", self)
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.sign_out_action = QAction("Sign &out…", self)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
+        menu = self.menuBar().addMenu("&File")
+        for action in (self.sign_in_action, self.sync_action, self.sign_out_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
         about = QAction(f"&About {APP_NAME}", self)
         about.triggered.connect(self._on_about_triggered)
-        help_menu.addAction(about)
+        self.menuBar().addMenu("&Help").addAction(about)
 
     def _build_ui(self) -> None:
-        central = QWidget()
-        outer = QVBoxLayout(central)
-        outer.addStretch(1)
-        card = QFrame()
-        card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setMaximumWidth(640)
-        layout = QVBoxLayout(card)
-        layout.setContentsMargins(28, 24, 28, 24)
-        layout.addLayout(self._build_heading())
-        layout.addSpacing(12)
-        layout.addWidget(self._build_status())
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 4)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-        self.setCentralWidget(central)
-        self.statusBar().showMessage(self._status_line())
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._build_welcome())
+        self.pages.addWidget(self._build_account_page())
+        self.setCentralWidget(self.pages)
 
-    def _build_heading(self) -> QHBoxLayout:
+    def _heading(self) -> QHBoxLayout:
         heading = QHBoxLayout()
         logo = QLabel()
         logo.setPixmap(self._icon.pixmap(QSize(64, 64)))
         heading.addWidget(logo)
-        title = _plain_label(APP_NAME)
+        title = plain_label(APP_NAME)
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
         title.setFont(font)
-        subtitle = _plain_label("Your Canvas Credentials badges, offline.")
         text = QVBoxLayout()
         text.addWidget(title)
-        text.addWidget(subtitle)
+        text.addWidget(plain_label("Your Canvas Credentials badges, offline."))
         heading.addLayout(text, 1)
         return heading
 
-    def _build_status(self) -> QWidget:
-        box = QWidget()
-        form = QFormLayout(box)
-        form.setContentsMargins(0, 0, 0, 0)
-        if self.endpoints is None:
-            form.addRow(
-                _plain_label(
-                    "Not connected. Start with --demo to open the built-in Canvas Credentials sandbox; "
-                    "signing in to a real account is not available in this version yet."
+    def _build_welcome(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout()
+        column.addLayout(self._heading())
+        column.addSpacing(12)
+        if self.endpoints is not None:
+            column.addWidget(
+                plain_label(
+                    f"Demo mode: connected to the {self.endpoints.label} at "
+                    f"{self.endpoints.api}. No Canvas account is needed."
                 )
             )
-            return box
-        self.connection_label = _plain_label(
-            f"Connected to the {self.endpoints.label}" + (" (demo mode)" if self.endpoints.demo else "")
-        )
-        form.addRow(self.connection_label)
-        form.addRow(_plain_label("API server:"), _plain_label(self.endpoints.api, selectable=True))
-        form.addRow(_plain_label("Sign-in page:"), _plain_label(self.endpoints.ui, selectable=True))
-        if self.endpoints.canvas:
-            form.addRow(_plain_label("Canvas LMS:"), _plain_label(self.endpoints.canvas, selectable=True))
-        if self._username:
-            form.addRow(_plain_label("Demo account:"), _plain_label(self._username, selectable=True))
-        form.addRow(_plain_label("Signing in and browsing badges are not available in this version yet."))
-        return box
+        if self._demo_username:
+            column.addWidget(plain_label(f"Demo account: {self._demo_username}", selectable=True))
+        self.welcome_sign_in = QPushButton("Sign in")
+        self.welcome_sign_in.setDefault(True)
+        self.welcome_sign_in.setMinimumHeight(36)
+        column.addWidget(self.welcome_sign_in)
+        return _centered(page, column)
 
-    def _status_line(self) -> str:
-        if self.endpoints is None:
-            return "Not connected"
-        return f"{self.endpoints.label}: {self.endpoints.api}"
+    def _build_account_page(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout()
+        column.addLayout(self._heading())
+        self.account_label = plain_label()
+        self.status_label = plain_label()
+        self.status_label.setAccessibleName("Sync status")
+        self.summary_label = plain_label()
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Sync progress")
+        self.cancel_button = QPushButton("Cancel")
+        self.sync_button = QPushButton("Sync")
+        self.sync_button.setToolTip("Fetch your badges from the server (Ctrl+R)")
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.sync_button)
+        for widget in (self.account_label, self.status_label):
+            column.addWidget(widget)
+        column.addLayout(row)
+        column.addWidget(self.summary_label)
+        return _centered(page, column)
+
+    def _connect_signals(self) -> None:
+        self.welcome_sign_in.clicked.connect(self._sign_in)
+        self.sign_in_action.triggered.connect(self._sign_in)
+        self.sync_action.triggered.connect(self.account.sync)
+        self.sync_button.clicked.connect(self.account.sync)
+        self.cancel_button.clicked.connect(self.account.cancel_sync)
+        self.sign_out_action.triggered.connect(self._on_sign_out_triggered)
+        self.account.changed.connect(self._on_account_changed)
+        self.account.sync_progress.connect(self._on_account_sync_progress)
+        self.account.sync_finished.connect(self._on_account_sync_finished)
+        self.account.sync_failed.connect(self._on_account_sync_failed)
+
+    # -- state -----------------------------------------------------------------------------
+    def _set_syncing(self, syncing: bool) -> None:
+        self.progress.setVisible(syncing)
+        self.cancel_button.setVisible(syncing)
+        self.sync_button.setEnabled(not syncing and self.account.view.signed_in)
+        self.sync_action.setEnabled(self.sync_button.isEnabled())
+
+    def _on_account_changed(self, view: AccountView) -> None:
+        has_data = view.backpack is not None and view.backpack.sync is not None
+        self.pages.setCurrentIndex(1 if (view.signed_in or has_data) else 0)
+        self.sign_out_action.setEnabled(view.signed_in or has_data)
+        self._set_syncing(self.account.syncing)
+        profile = view.backpack.profile if view.backpack else None
+        who = profile.display_name if profile else (view.signed_in_as or "Signed in")
+        where = view.region.label if view.region else "Canvas Credentials"
+        self.account_label.setText(f"{who} · {where}" if view.signed_in else f"Not signed in · {where}")
+        self.status_label.setText(self._status_text(view))
+        self.summary_label.setText(self._summary_text(view))
+
+    def _status_text(self, view: AccountView) -> str:
+        sync = view.backpack.sync if view.backpack else None
+        if self.account.syncing:
+            return "Syncing…"
+        if sync is None:
+            return "Not synced yet."
+        text = (
+            f"Synced {ago(sync.synced_at)}."
+            if view.signed_in
+            else (f"Offline — showing badges synced on {sync.synced_at.astimezone():%d %b %Y %H:%M}.")
+        )
+        if view.session_only:
+            text += " Kept in memory only: nothing is saved on this computer."
+        elif view.signed_in and not view.remembered:
+            text += " Sign-in not remembered on this device."
+        return text
+
+    @staticmethod
+    def _summary_text(view: AccountView) -> str:
+        if view.backpack is None or not view.backpack.awards:
+            return "No badges yet. Sync to fetch them."
+        counts = Counter(status_of(a) for a in view.backpack.awards)
+        parts = ", ".join(f"{counts[s]} {s.label.lower()}" for s in Status if counts[s])
+        total = len(view.backpack.awards)
+        return f"{total} badge{'s' if total != 1 else ''}: {parts}."
+
+    def _on_account_sync_progress(self, progress: SyncProgress) -> None:
+        self._set_syncing(True)
+        self.status_label.setText(
+            {
+                "profile": "Fetching your profile…",
+                "badges": "Fetching your badges…",
+                "images": "Downloading badge images…",
+                "saving": "Saving…",
+            }[progress.stage]
+        )
+        self.progress.setRange(0, max(progress.items_total, 0))
+        self.progress.setValue(progress.items_done)
+
+    def _on_account_sync_finished(self, result: SyncResult) -> None:
+        self._on_account_changed(self.account.view)
+
+    def _on_account_sync_failed(self, exc: BaseException) -> None:
+        self._on_account_changed(self.account.view)
+        if not isinstance(exc, CancelledError):
+            self.status_label.setText(f"Sync failed: {messages.user_text(exc)} Your badges are unchanged.")
+
+    # -- actions ---------------------------------------------------------------------------
+    def _on_sign_out_triggered(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Sign out",
+            "Sign out of Canvas Credentials on this computer?\n\n"
+            "You can keep the offline copy of your badges, or delete it.",
+            parent=self,
+        )
+        keep = box.addButton("Sign out, keep badges", QMessageBox.ButtonRole.AcceptRole)
+        delete = box.addButton("Sign out, delete badges", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        if box.clickedButton() in (keep, delete):
+            self.account.sign_out(box.clickedButton() is delete, lambda _revoked: None)
 
     def _on_about_triggered(self) -> None:
         QMessageBox.about(
@@ -135,3 +268,19 @@ class MainWindow(QMainWindow):
             f"About {APP_NAME}",
             f"{APP_NAME} {__version__}\nAn offline badge wallet for Canvas Credentials.",
         )
+
+
+def _centered(page: QWidget, column: QVBoxLayout) -> QWidget:
+    """Put ``column`` in a card centred on ``page``."""
+    card = QWidget()
+    card.setMaximumWidth(640)
+    card.setLayout(column)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(card, 4)
+    row.addStretch(1)
+    outer = QVBoxLayout(page)
+    outer.addStretch(1)
+    outer.addLayout(row)
+    outer.addStretch(2)
+    return page

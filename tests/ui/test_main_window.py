@@ -1,64 +1,134 @@
-"""The window opens in demo mode against a real in-process sandbox and says where it is connected."""
+"""The window in demo mode against a real in-process sandbox: welcome, sign-in, first sync, sign-out."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 import requests
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from backpack_desktop import APP_ID, app
+from backpack_desktop.ui.signin_dialog import SignInDialog
+
+WAIT = 30_000
 
 
-def test_demo_window_shows_its_sandbox(qtbot):
-    session = app.build(demo=True)
-    try:
-        window = session.window
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        assert session.sandbox is not None
-        api = session.sandbox.info["api"]
-        texts = [label.text() for label in window.findChildren(QLabel)]
-        assert api in texts
-        assert any("demo mode" in text for text in texts)
-        assert "Demo" in window.windowTitle()
-        # the sandbox it names is really serving
-        assert requests.get(f"{api}/v2/users/self", timeout=5).status_code == 401
-    finally:
-        session.close()
-    # closing the session stops the sandbox
-    try:
-        requests.get(f"{api}/v2/users/self", timeout=2)
-        raise AssertionError("sandbox still answering after close")
-    except requests.ConnectionError:
-        pass
+@pytest.fixture
+def settings_store(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def test_every_label_is_plain_text(qtbot):
-    session = app.build(demo=True)
-    try:
-        qtbot.addWidget(session.window)
-        labels = session.window.findChildren(QLabel)
-        assert labels
-        for label in labels:
-            if label.pixmap() is None or label.pixmap().isNull():
-                assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
-    finally:
-        session.close()
+@pytest.fixture
+def demo(qtbot, settings_store) -> Iterator[app.AppSession]:
+    session = app.build(demo=True, settings_store=settings_store)
+    qtbot.addWidget(session.window)
+    session.window.show()
+    qtbot.waitExposed(session.window)
+    yield session
+    session.close()
 
 
-def test_window_without_demo_is_not_connected(qtbot):
-    session = app.build(demo=False)
+def texts(session: app.AppSession) -> str:
+    return "\n".join(label.text() for label in session.window.findChildren(QLabel) if label.isVisible())
+
+
+def sign_in_and_sync(qtbot, session: app.AppSession) -> None:
+    info = session.sandbox.info
+    session.window.welcome_sign_in.click()
+    dialog = session.sign_in.dialog
+    assert isinstance(dialog, SignInDialog)
+    qtbot.waitUntil(lambda: "Sign in" in dialog.page.title() and dialog.progress.value() == 100, timeout=WAIT)
+    dialog.page.runJavaScript(
+        f"document.getElementById('email').value = {info['username']!r};"
+        f"document.getElementById('password').value = {info['password']!r};"
+        "document.getElementById('submit').click();"
+    )
+    qtbot.waitUntil(
+        lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100, timeout=WAIT
+    )
+    with qtbot.waitSignal(session.account.sync_finished, timeout=WAIT):
+        dialog.page.runJavaScript("document.getElementById('allow').click();")
+
+
+def test_demo_welcome_says_where_it_is_connected(demo) -> None:
+    api = demo.sandbox.info["api"]
+    assert "Demo" in demo.window.windowTitle()
+    assert api in texts(demo) and "Demo mode" in texts(demo)
+    assert demo.window.pages.currentIndex() == 0
+    assert requests.get(f"{api}/v2/users/self", timeout=5).status_code == 401  # really serving
+
+
+def test_sign_in_then_first_sync_fills_the_account_page(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    window = demo.window
+    assert window.pages.currentIndex() == 1
+    assert "Alex Rivera" in window.account_label.text()
+    assert window.status_label.text().startswith("Synced just now")
+    assert window.summary_label.text().startswith("14 badges:")
+    assert "2 expired" in window.summary_label.text() and "1 revoked" in window.summary_label.text()
+    assert not window.progress.isVisible() and window.sync_button.isEnabled()
+
+
+def test_sync_button_runs_again_and_reports_progress(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    seen = []
+    demo.account.sync_progress.connect(lambda p: seen.append(p.stage))
+    with qtbot.waitSignal(demo.account.sync_finished, timeout=WAIT):
+        demo.window.sync_button.click()
+    assert seen[0] == "profile" and seen[-1] == "saving"
+
+
+def test_a_failed_sync_keeps_the_badges_and_says_so(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    demo.sandbox.stop()
+    with qtbot.waitSignal(demo.account.sync_failed, timeout=WAIT):
+        demo.window.sync_button.click()
+    assert "Sync failed" in demo.window.status_label.text()
+    assert demo.window.summary_label.text().startswith("14 badges:")
+
+
+def test_sign_out_revokes_and_keeps_the_offline_copy(qtbot, demo, monkeypatch) -> None:
+    sign_in_and_sync(qtbot, demo)
+    assert demo.sandbox.authority._tokens  # noqa: SLF001 - the server holds our tokens
+
+    def choose_keep(box: QMessageBox) -> int:
+        box.buttons()[0].click()  # "Sign out, keep badges"
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", choose_keep)  # the one modal box; its buttons stay real
+    with qtbot.waitSignal(demo.account.changed, timeout=WAIT):
+        demo.window.sign_out_action.trigger()
+    qtbot.waitUntil(lambda: not demo.sandbox.authority._tokens, timeout=WAIT)  # noqa: SLF001
+    assert "Not signed in" in demo.window.account_label.text()
+    assert "Offline" in demo.window.status_label.text()
+    assert demo.window.summary_label.text().startswith("14 badges:")
+
+
+def test_every_label_is_plain_text(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    labels = demo.window.findChildren(QLabel)
+    assert labels
+    for label in labels:
+        if label.pixmap() is None or label.pixmap().isNull():
+            assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+
+
+def test_window_without_demo_offers_sign_in(qtbot, settings_store, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("BACKPACK_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    session = app.build(demo=False, settings_store=settings_store)
     try:
         qtbot.addWidget(session.window)
         assert session.sandbox is None
-        texts = " ".join(label.text() for label in session.window.findChildren(QLabel))
-        assert "Not connected" in texts
+        assert session.window.pages.currentIndex() == 0
+        assert session.window.welcome_sign_in.isEnabled()
     finally:
         session.close()
 
 
-def test_desktop_file_name_is_the_app_id(qapp):
+def test_desktop_file_name_is_the_app_id(qapp) -> None:
     from PySide6.QtGui import QGuiApplication
 
     QGuiApplication.setDesktopFileName(APP_ID)

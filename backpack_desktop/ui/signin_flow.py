@@ -1,0 +1,78 @@
+"""From "Sign in" to a signed-in account: pick the region, then the embedded or password sign-in.
+
+In demo mode the region is the sandbox and the embedded sign-in opens directly. The chosen
+region is remembered in the settings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QWidget
+
+from backpack_desktop.domain.errors import UserFacingError
+from backpack_desktop.services.auth import Tokens
+from backpack_desktop.services.regions import Region, regions
+from backpack_desktop.ui import messages
+from backpack_desktop.ui.account import AccountController
+from backpack_desktop.ui.settings import OAUTH_CLIENTS, REGION, Settings
+from backpack_desktop.ui.signin_dialog import SignInDialog
+from backpack_desktop.ui.signin_start import EMBEDDED, PASSWORD, PasswordDialog, RegionDialog
+from backpack_desktop.ui.tasks import TaskManager
+
+
+class SignInFlow:
+    """Runs the sign-in dialogs for a window and hands the tokens to the account."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        tasks: TaskManager,
+        account: AccountController,
+        demo_region: Region | None = None,
+        extra_hosts: list[str] | None = None,
+    ) -> None:
+        self._settings, self._tasks, self._account = settings, tasks, account
+        self._demo_region, self._extra_hosts = demo_region, extra_hosts or []
+        self.parent: QWidget | None = None
+        self.dialog: QDialog | None = None
+
+    def start(self) -> None:
+        """Open the sign-in (called by the window's Sign in button and menu)."""
+        try:
+            region, mode = self._choose()
+            if mode == EMBEDDED:
+                self._embedded(region)
+            elif mode == PASSWORD:
+                self._password(region)
+        except UserFacingError as exc:
+            messages.show_error(self.parent, exc)
+
+    def _choose(self) -> tuple[Region, int]:
+        if self._demo_region is not None:
+            return self._demo_region, EMBEDDED
+        choices = regions(self._settings.get(OAUTH_CLIENTS))
+        dialog = RegionDialog(choices, self._settings.get(REGION), self.parent)
+        mode = dialog.exec()
+        if mode in (EMBEDDED, PASSWORD):
+            self._settings.set(REGION, dialog.chosen.key)
+        return dialog.chosen, mode
+
+    def _embedded(self, region: Region) -> None:
+        dialog = SignInDialog(region, self._tasks, self._extra_hosts, self.parent)
+        client_id = str(region.oauth_client_id)
+        dialog.signed_in.connect(
+            lambda tokens: self._done(
+                region, tokens, client_id, dialog.identity.display_name if dialog.identity else None
+            )
+        )
+        self.dialog = dialog
+        dialog.open()
+        dialog.start()
+
+    def _password(self, region: Region) -> None:
+        dialog = PasswordDialog(region, self._tasks, self.parent)
+        dialog.signed_in.connect(lambda tokens: self._done(region, tokens, "public"))
+        self.dialog = dialog
+        dialog.open()
+
+    def _done(self, region: Region, tokens: Tokens, client_id: str, who: str | None = None) -> None:
+        self._account.signed_in(region, tokens, client_id, who)

@@ -1,0 +1,140 @@
+"""Choosing where to sign in, and the password sign-in.
+
+The region list comes from ``services.regions`` (with the user's per-region client settings).
+When a region has no registered OAuth client, browser sign-in cannot work there, and the
+dialog says so plainly and offers password sign-in instead of a button that would fail.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backpack_desktop.services.auth import Tokens, password_grant
+from backpack_desktop.services.http import ApiClient
+from backpack_desktop.services.regions import Region
+from backpack_desktop.ui import messages
+from backpack_desktop.ui.tasks import TaskManager
+
+EMBEDDED, PASSWORD = 1, 2
+
+
+def _plain(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+class RegionDialog(QDialog):
+    """Pick a region; ``exec()`` returns EMBEDDED, PASSWORD or 0 (cancelled).
+
+    Attributes:
+        chosen: the selected region.
+    """
+
+    def __init__(self, choices: tuple[Region, ...], current: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign in to Canvas Credentials")
+        self._choices = choices
+        self.combo = QComboBox()
+        self.combo.setAccessibleName("Server region")
+        for region in choices:
+            self.combo.addItem(region.label, region.key)
+        index = next((i for i, r in enumerate(choices) if r.key == current), 0)
+        self.combo.setCurrentIndex(index)
+        self.note = _plain()
+        self.browser = QPushButton("Sign in")
+        self.browser.setDefault(True)
+        self.password = QPushButton("Sign in with password")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(self.password, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.browser, QDialogButtonBox.ButtonRole.AcceptRole)
+        form = QFormLayout()
+        form.addRow(_plain("Where is your account?"), self.combo)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.combo.currentIndexChanged.connect(self._on_combo_changed)
+        self.browser.clicked.connect(lambda: self.done(EMBEDDED))
+        self.password.clicked.connect(lambda: self.done(PASSWORD))
+        buttons.rejected.connect(self.reject)
+        self._on_combo_changed()
+
+    @property
+    def chosen(self) -> Region:
+        """The region currently selected."""
+        return self._choices[max(0, self.combo.currentIndex())]
+
+    def _on_combo_changed(self) -> None:
+        problem = self.chosen.browser_problem
+        self.browser.setEnabled(problem is None)
+        self.note.setText(problem or f"You will sign in on {self.chosen.ui}, as on the web.")
+
+
+class PasswordDialog(QDialog):
+    """E-mail and password sign-in (accounts that have a password).
+
+    Signals:
+        signed_in(object): the :class:`Tokens`.
+    """
+
+    signed_in = Signal(object)
+
+    def __init__(self, region: Region, tasks: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Sign in — {region.label}")
+        self._region, self._tasks = region, tasks
+        self.email = QLineEdit()
+        self.email.setAccessibleName("E-mail")
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setAccessibleName("Password")
+        self.error = _plain()
+        self.error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        form = QFormLayout()
+        form.addRow(_plain("E-mail:"), self.email)
+        form.addRow(_plain("Password:"), self.secret)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+    def _on_buttons_accepted(self) -> None:
+        email, password, api = self.email.text().strip(), self.secret.text(), self._region.api
+        self.buttons.setEnabled(False)
+
+        def work(_cancel: threading.Event) -> Tokens:
+            with ApiClient(api) as client:
+                return password_grant(client, email, password)
+
+        self._tasks.run("password sign-in", work, self._on_signed_in, self._on_failed)
+
+    def _on_signed_in(self, tokens: Tokens) -> None:
+        self.secret.clear()
+        self.signed_in.emit(tokens)
+        self.accept()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.error.setText(messages.user_text(exc))
+        self.error.show()
