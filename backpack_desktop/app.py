@@ -87,7 +87,7 @@ def build(demo: bool, settings_store: QSettings | None = None) -> AppSession:
     from backpack_desktop.services.regions import sandbox_region
     from backpack_desktop.ui.account import AccountController
     from backpack_desktop.ui.main_window import MainWindow
-    from backpack_desktop.ui.settings import REGION, Settings
+    from backpack_desktop.ui.settings import REGION, SSO_HOSTS, Settings
     from backpack_desktop.ui.signin_flow import SignInFlow
     from backpack_desktop.ui.tasks import TaskManager
 
@@ -96,14 +96,28 @@ def build(demo: bool, settings_store: QSettings | None = None) -> AppSession:
     sandbox = SandboxServer(SandboxConfig()).start() if demo else None
     region = sandbox_region(sandbox.info) if sandbox else _saved_region(settings.get(REGION), settings)
     account = AccountController(tasks, None if demo else paths.data_dir())
-    flow = SignInFlow(settings, tasks, account, region if demo else None,
-                      [sandbox.info["canvas"]] if sandbox else [])
+    sso = settings.get(SSO_HOSTS).get("hosts", [])
+    extra_hosts = [sandbox.info["canvas"]] if sandbox else [h for h in sso if isinstance(h, str)]
+    flow = SignInFlow(settings, tasks, account, region if demo else None, extra_hosts)
     endpoints = demo_endpoints(sandbox.info) if sandbox else None
-    window = MainWindow(account, app_icon(), flow.start, endpoints,
-                        sandbox.info["username"] if sandbox else None)
+    window = MainWindow(
+        account,
+        app_icon(),
+        flow.start,
+        endpoints,
+        sandbox.info["username"] if sandbox else None,
+        None if demo else open_demo,
+    )
     flow.parent = window
     account.load(region)
     return AppSession(window, sandbox, tasks, account, flow)
+
+
+def open_demo() -> None:
+    """Start the demo in its own window (its own process, so nothing mixes with real data)."""
+    from PySide6.QtCore import QProcess
+
+    QProcess.startDetached(sys.executable, ["-m", "backpack_desktop", "--demo"])
 
 
 def _saved_region(key: str, settings: Settings) -> Region | None:

@@ -16,7 +16,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from backpack_desktop.domain.errors import CacheNotFoundError, InsecureKeyringError, UserFacingError
+from backpack_desktop.domain.errors import (
+    AuthError,
+    CacheNotFoundError,
+    InsecureKeyringError,
+    UserFacingError,
+)
 from backpack_desktop.services import keys, signout
 from backpack_desktop.services.auth import TokenManager, Tokens
 from backpack_desktop.services.backpack import Backpack, load_backpack
@@ -229,6 +234,9 @@ class AccountController(QObject):
 
     def _on_sync_failed(self, exc: BaseException) -> None:
         self._sync_task = None
+        if isinstance(exc, AuthError):  # the session ended (invalid_grant): sign in again
+            self._manager, self._remembered, self._signed_in_as = None, False, None
+            self.changed.emit(self.view)
         self.sync_failed.emit(exc)
 
     # -- sign-out --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -71,10 +71,12 @@ class MainWindow(QMainWindow):
         sign_in: Callable[[], None],
         endpoints: ServerEndpoints | None = None,
         demo_username: str | None = None,
+        try_demo: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.account, self.endpoints = account, endpoints
         self._icon, self._sign_in, self._demo_username = icon, sign_in, demo_username
+        self._try_demo = try_demo
         demo = endpoints is not None and endpoints.demo
         self.setWindowTitle(f"{APP_NAME} — Demo" if demo else APP_NAME)
         self.setWindowIcon(icon)
@@ -142,6 +144,10 @@ class MainWindow(QMainWindow):
         self.welcome_sign_in.setDefault(True)
         self.welcome_sign_in.setMinimumHeight(36)
         column.addWidget(self.welcome_sign_in)
+        self.welcome_demo = QPushButton("Try the demo")
+        self.welcome_demo.setToolTip("Open a demo backpack on a built-in test server; no account needed")
+        self.welcome_demo.setVisible(self._try_demo is not None)
+        column.addWidget(self.welcome_demo)
         return _centered(page, column)
 
     def _build_account_page(self) -> QWidget:
@@ -169,6 +175,12 @@ class MainWindow(QMainWindow):
 
     def _connect_signals(self) -> None:
         self.welcome_sign_in.clicked.connect(self._sign_in)
+        if self._try_demo is not None:
+            self.welcome_demo.clicked.connect(self._try_demo)
+        self._clock = QTimer(self)  # "Synced 2 minutes ago" must not go stale on screen
+        self._clock.setInterval(30_000)
+        self._clock.timeout.connect(lambda: self.status_label.setText(self._status_text(self.account.view)))
+        self._clock.start()
         self.sign_in_action.triggered.connect(self._sign_in)
         self.sync_action.triggered.connect(self.account.sync)
         self.sync_button.clicked.connect(self.account.sync)

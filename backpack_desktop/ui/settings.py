@@ -52,6 +52,9 @@ CUSTOM_UI = Preference("account/custom_ui", "")
 # Canvas Credentials registers a client for an app on request, so this is configuration.
 OAUTH_CLIENTS: Preference[dict[str, Any]] = Preference("account/oauth_clients", {})
 USE_SYSTEM_BROWSER = Preference("account/use_system_browser", False)
+# Single-sign-on pages (https://login.example.edu, …) the embedded sign-in may visit besides
+# the server's own hosts, as a JSON object {"hosts": [...]} (QSettings has no typed lists).
+SSO_HOSTS: Preference[dict[str, Any]] = Preference("account/sso_hosts", {})
 
 
 class Settings:

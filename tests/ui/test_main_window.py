@@ -107,6 +107,18 @@ def test_sign_out_revokes_and_keeps_the_offline_copy(qtbot, demo, monkeypatch) -
     assert demo.window.summary_label.text().startswith("14 badges:")
 
 
+def test_an_ended_session_asks_to_sign_in_again(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    authority = demo.sandbox.authority
+    for refresh in list(authority._refresh):  # noqa: SLF001 - the server ends the session
+        authority.revoke(refresh)
+    with qtbot.waitSignal(demo.account.sync_failed, timeout=WAIT):
+        demo.window.sync_button.click()
+    assert "sign in again" in demo.window.status_label.text().lower()
+    assert "Not signed in" in demo.window.account_label.text()
+    assert demo.window.summary_label.text().startswith("14 badges:")  # the offline copy stays
+
+
 def test_every_label_is_plain_text(qtbot, demo) -> None:
     sign_in_and_sync(qtbot, demo)
     labels = demo.window.findChildren(QLabel)
@@ -124,6 +136,7 @@ def test_window_without_demo_offers_sign_in(qtbot, settings_store, tmp_path, mon
         assert session.sandbox is None
         assert session.window.pages.currentIndex() == 0
         assert session.window.welcome_sign_in.isEnabled()
+        assert not session.window.welcome_demo.isHidden()  # "Try the demo" on first run
     finally:
         session.close()
 

@@ -172,3 +172,16 @@ def test_the_dialog_destroys_its_profile(qtbot, server, tasks) -> None:
         signin.page.load(QUrl(server.info["ui"] + "/"))
     signin.reject()
     assert not shiboken6.isValid(profile)
+
+
+def test_downloads_are_refused(qtbot, dialog, tmp_path: Path) -> None:
+    requested = []
+    dialog.page.profile().downloadRequested.connect(lambda item: requested.append(item.state()))
+    dialog.page.profile().setDownloadPath(str(tmp_path))
+    dialog.page.runJavaScript(
+        "const a = document.createElement('a');"
+        "a.href = URL.createObjectURL(new Blob(['not a badge'], {type: 'application/octet-stream'}));"
+        "a.download = 'payload.exe'; document.body.appendChild(a); a.click();")
+    qtbot.waitUntil(lambda: bool(requested), timeout=WAIT)
+    qtbot.wait(200)
+    assert not list(tmp_path.iterdir())
