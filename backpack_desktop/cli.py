@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from backpack_desktop import APP_NAME, __version__
 from backpack_desktop.domain.errors import BackpackError, NotImplementedYetError
+from backpack_desktop.services.redact import install_redaction
 
 PROG = "backpack-desktop"
 DATA_DIR_ENV = "BACKPACK_DESKTOP_DATA_DIR"
@@ -272,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # Before anything can log: --debug shows request URLs and bodies, which carry codes,
+    # tokens and e-mail addresses unless masked (SECURITY.md T31, test 46).
+    install_redaction(logging.getLogger())
     if args.command and (args.demo or args.kiosk or args.config):
         parser.error("--demo, --kiosk and --config open the app; they take no sub-command")
     try:

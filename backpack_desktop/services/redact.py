@@ -16,7 +16,7 @@ MASK = "[REDACTED]"
 EMAIL_MASK = "[EMAIL]"
 
 _KEYS = (
-    "access_token|refresh_token|id_token|token|code|code_verifier|password|passphrase"
+    "access_token|refresh_token|id_token|token|code|code_verifier|code_challenge|nonce|password|passphrase"
     "|state|client_secret|username|assertion"
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (

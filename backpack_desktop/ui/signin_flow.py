@@ -49,10 +49,14 @@ class SignInFlow:
     def _choose(self) -> tuple[Region, int]:
         if self._demo_region is not None:
             return self._demo_region, EMBEDDED
-        choices = regions(self._settings.get(OAUTH_CLIENTS))
-        dialog = RegionDialog(choices, self._settings.get(REGION), self.parent)
+        clients = self._settings.get(OAUTH_CLIENTS)
+        dialog = RegionDialog(
+            regions(clients), self._settings.get(REGION), clients.get("custom"), self.parent
+        )
         mode = dialog.exec()
         if mode in (EMBEDDED, PASSWORD):
+            if dialog.is_custom:
+                self._settings.set(OAUTH_CLIENTS, {**clients, "custom": dialog.custom_settings()})
             self._settings.set(REGION, dialog.chosen.key)
         return dialog.chosen, mode
 

@@ -8,6 +8,8 @@ dialog says so plainly and offers password sign-in instead of a button that woul
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.services.auth import Tokens, password_grant
 from backpack_desktop.services.http import ApiClient
-from backpack_desktop.services.regions import Region
+from backpack_desktop.services.regions import CUSTOM, Region, custom_region
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.tasks import TaskManager
 
@@ -45,16 +48,28 @@ class RegionDialog(QDialog):
         chosen: the selected region.
     """
 
-    def __init__(self, choices: tuple[Region, ...], current: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        choices: tuple[Region, ...],
+        current: str,
+        custom: Mapping[str, Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in to Canvas Credentials")
-        self._choices = choices
+        self._choices = tuple(r for r in choices if r.key != CUSTOM)
+        self._custom_config = dict(custom or {})
         self.combo = QComboBox()
         self.combo.setAccessibleName("Server region")
-        for region in choices:
+        for region in self._choices:
             self.combo.addItem(region.label, region.key)
-        index = next((i for i, r in enumerate(choices) if r.key == current), 0)
-        self.combo.setCurrentIndex(index)
+        self.combo.addItem("Custom server…", CUSTOM)
+        self.custom_api = QLineEdit(str(self._custom_config.get("api", "")))
+        self.custom_api.setPlaceholderText("https://api.badgr.example.edu")
+        self.custom_ui = QLineEdit(str(self._custom_config.get("ui", "")))
+        self.custom_ui.setPlaceholderText("https://badgr.example.edu")
+        index = next((i for i, r in enumerate(self._choices) if r.key == current), 0)
+        self.combo.setCurrentIndex(len(self._choices) if current == CUSTOM else index)
         self.note = _plain()
         self.browser = QPushButton("Sign in")
         self.browser.setDefault(True)
@@ -64,25 +79,65 @@ class RegionDialog(QDialog):
         buttons.addButton(self.browser, QDialogButtonBox.ButtonRole.AcceptRole)
         form = QFormLayout()
         form.addRow(_plain("Where is your account?"), self.combo)
+        self._custom_labels = (_plain("API address:"), _plain("Sign-in page:"))
+        form.addRow(self._custom_labels[0], self.custom_api)
+        form.addRow(self._custom_labels[1], self.custom_ui)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
+        self.custom_api.textChanged.connect(self._on_combo_changed)
+        self.custom_ui.textChanged.connect(self._on_combo_changed)
         self.browser.clicked.connect(lambda: self.done(EMBEDDED))
         self.password.clicked.connect(lambda: self.done(PASSWORD))
         buttons.rejected.connect(self.reject)
         self._on_combo_changed()
 
     @property
+    def is_custom(self) -> bool:
+        """Whether "Custom server" is selected."""
+        return bool(self.combo.currentData() == CUSTOM)
+
+    @property
     def chosen(self) -> Region:
-        """The region currently selected."""
+        """The region currently selected.
+
+        Raises:
+            UserFacingError: a custom server's addresses are not acceptable.
+        """
+        if self.is_custom:
+            config = self._custom_config
+            return custom_region(
+                self.custom_api.text().strip(),
+                self.custom_ui.text().strip(),
+                config.get("client_id"),
+                config.get("redirect_uri"),
+            )
         return self._choices[max(0, self.combo.currentIndex())]
 
+    def custom_settings(self) -> dict[str, Any]:
+        """The custom server's addresses to remember (its client settings kept as they were)."""
+        return {
+            **self._custom_config,
+            "api": self.custom_api.text().strip(),
+            "ui": self.custom_ui.text().strip(),
+        }
+
     def _on_combo_changed(self) -> None:
-        problem = self.chosen.browser_problem
+        for widget in (self.custom_api, self.custom_ui, *self._custom_labels):
+            widget.setVisible(self.is_custom)
+        try:
+            region = self.chosen
+        except UserFacingError as exc:
+            self.browser.setEnabled(False)
+            self.password.setEnabled(False)
+            self.note.setText(str(exc) if self.custom_api.text() else "Enter the server's addresses.")
+            return
+        problem = region.browser_problem
+        self.password.setEnabled(True)
         self.browser.setEnabled(problem is None)
-        self.note.setText(problem or f"You will sign in on {self.chosen.ui}, as on the web.")
+        self.note.setText(problem or f"You will sign in on {region.ui}, as on the web.")
 
 
 class PasswordDialog(QDialog):
