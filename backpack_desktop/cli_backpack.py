@@ -23,7 +23,6 @@ from backpack_desktop.domain.errors import (
     CacheIntegrityError,
     InsecureKeyringError,
     KeyMissingError,
-    KeyProtectionChangedError,
     UserFacingError,
 )
 from backpack_desktop.domain.models import Award
@@ -99,12 +98,13 @@ def _open_existing(args: argparse.Namespace, stdin: _Stdin) -> CacheStore:
 def _open_for_sync(directory: Path, key_source: keys.KeySource) -> CacheStore:
     """Open (or create) the cache; a damaged or orphaned one is set aside, never deleted.
 
-    A wrong passphrase or a keyring that is unavailable right now is an error instead: setting
-    the cache aside then would throw away a good cache because of a typo or a locked keyring.
+    A wrong passphrase, a keyring that is unavailable right now, or a cache protected another
+    way (passphrase vs keyring, another keyring) is an error instead: setting the cache aside
+    then would throw away a good cache because of a typo, a locked keyring or a missing flag.
     """
     try:
         return CacheStore.open(directory, key_source)
-    except (CacheIntegrityError, KeyMissingError, KeyProtectionChangedError) as exc:
+    except (CacheIntegrityError, KeyMissingError) as exc:
         kept = set_aside(directory)
         print(
             f"The cache could not be used ({exc}); it was kept as {kept.name} and a new one is being built.",
@@ -238,13 +238,13 @@ def run_list(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     now = datetime.now(UTC)
     awards = _filtered(backpack, args, now)
     if args.json:
-        json.dump([_summary(a, now) for a in awards], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump([_summary(a, now) for a in awards], sys.stdout, ensure_ascii=True, indent=2)
         print()
     else:
         for award in awards:
             status = describe(award, now).status.label
             print(
-                f"{award.entity_id}  {status:<8} {award.issued_on:%Y-%m-%d}  "
+                f"{safe_text(award.entity_id)}  {status:<8} {award.issued_on:%Y-%m-%d}  "
                 f"{safe_text(award.name)} — {safe_text(award.issuer.name)}"
             )
     print(f"{len(awards)} of {len(backpack.awards)} badges · {_sync_note(backpack)}", file=sys.stderr)
@@ -262,7 +262,7 @@ def run_show(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     now = datetime.now(UTC)
     if args.json:
         json.dump(
-            {**_summary(award, now), "award": award.raw_json()}, sys.stdout, ensure_ascii=False, indent=2
+            {**_summary(award, now), "award": award.raw_json()}, sys.stdout, ensure_ascii=True, indent=2
         )
         print()
     else:

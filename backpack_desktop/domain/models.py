@@ -153,6 +153,15 @@ def _image(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _list(value: Any) -> list[Any]:
+    """An optional list: absent or null is empty; anything else that is not a list is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedDataError(f"expected a list, not {type(value).__name__}")
+    return value
+
+
 def parse_time(text: str | None, key: str = "date") -> datetime | None:
     """Parse an ISO-8601 timestamp (``Z`` or offset, optional microseconds) as aware UTC."""
     if text is None:
@@ -199,8 +208,8 @@ def parse_badgeclass(obj: Any) -> BadgeClass:
     narrative = None
     if isinstance(criteria, Mapping):
         criteria_url, narrative = _str(criteria, "id"), _str(criteria, "narrative")
-    alignments = tuple(a for a in map(_alignment, obj.get("alignment") or ()) if a)
-    tags = tuple(t for t in obj.get("tags") or () if isinstance(t, str))
+    alignments = tuple(a for a in map(_alignment, _list(obj.get("alignment"))) if a)
+    tags = tuple(t for t in _list(obj.get("tags")) if isinstance(t, str))
     return BadgeClass(
         _req(obj, "id"),
         _req(obj, "name"),
@@ -314,7 +323,7 @@ def parse_profile(obj: Any) -> Profile:
         raise MalformedDataError("the profile is not an object")
     emails = tuple(
         e["email"]
-        for e in obj.get("emails") or ()
+        for e in _list(obj.get("emails"))
         if isinstance(e, Mapping) and isinstance(e.get("email"), str) and e.get("verified")
     )
     return Profile(_req(obj, "entityId"), _str(obj, "firstName") or "", _str(obj, "lastName") or "", emails)

@@ -209,7 +209,13 @@ class TokenManager:
             self._tokens = fresh
             self._early_paused_until = -math.inf
             if self._on_change is not None:
-                self._on_change(fresh)  # persist before any caller can use the new pair
+                try:
+                    self._on_change(fresh)  # persist before any caller can use the new pair
+                except Exception as exc:  # noqa: BLE001 - the new pair is valid; only saving it failed
+                    # The server already rotated: failing the call would strand the user with
+                    # no usable token at all. The stored copy is now stale, so the next start
+                    # will ask to sign in again; say so in the log, without any secret.
+                    log.warning("the refreshed sign-in could not be saved (%s)", type(exc).__name__)
             return fresh.access_token
 
     def clear(self) -> None:

@@ -29,6 +29,7 @@ from backpack_desktop.domain.errors import (
     CancelledError,
     MalformedDataError,
     NetworkError,
+    ThrottledError,
     UserFacingError,
 )
 from backpack_desktop.domain.models import parse_award, parse_profile
@@ -66,6 +67,9 @@ class SyncResult:
     images_missing: int
     bytes_downloaded: int
     synced_at: datetime
+
+
+_TRANSIENT = object()  # an image that failed for now (network, 5xx, 429): not remembered as missing
 
 
 @dataclass(frozen=True)
@@ -176,13 +180,14 @@ class SyncEngine:
         self._progress(SyncProgress("images", kept, total, 0))
         fetched = missing = 0
         for job, image in self._download(to_fetch):
-            if image is None:
+            if not isinstance(image, FetchedImage):
                 missing += 1
                 header = self._cached_header(job.url)
                 if header is not None and not header.get("missing"):
                     tx.keep("image", job.url)  # keep the old picture rather than none
-                else:  # remember the miss, so an unchanged entity does not ask again next time
+                elif image is None:  # a definite miss: remembered, so it is not asked for again
                     tx.put("image", job.url, layout.pack_image({"missing": True, "source": job.source}, b""))
+                # a transient failure stores nothing, so the next sync tries again
             else:
                 header = {
                     "content_type": image.content_type,
@@ -206,13 +211,13 @@ class SyncEngine:
         header = self._cached_header(job.url)
         return header is not None and header.get("source") == job.source
 
-    def _download(self, jobs: list[_ImageJob]) -> Iterable[tuple[_ImageJob, FetchedImage | None]]:
+    def _download(self, jobs: list[_ImageJob]) -> Iterable[tuple[_ImageJob, FetchedImage | None | object]]:
         if not jobs:
             return
         # A sliding window of submitted downloads: results are handed on (and released) in
         # order, so memory holds a few images, not the whole backpack's (10,000 x ~35 KB).
         remaining = iter(jobs)
-        window: deque[tuple[_ImageJob, Future[FetchedImage | None]]] = deque()
+        window: deque[tuple[_ImageJob, Future[FetchedImage | None | object]]] = deque()
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="sync-image") as pool:
             for job in islice(remaining, self._concurrency * 4):
                 window.append((job, pool.submit(self._fetch_one, job)))
@@ -230,15 +235,24 @@ class SyncEngine:
                     pending.cancel()
                 raise
 
-    def _fetch_one(self, job: _ImageJob) -> FetchedImage | None:
+    def _fetch_one(self, job: _ImageJob) -> FetchedImage | None | object:
+        """The image, None for a definite miss, or _TRANSIENT for a failure worth retrying.
+
+        Image hosts are the issuers' own servers: one lapsed domain or a slow host must not stop
+        the whole backpack from syncing, so their network errors count as a missing image.
+        """
         if self._abort.is_set():
             raise CancelledError("sync stopped")
         self._check_cancel()
         try:
             return self._images.fetch(job.url, cancel=self._cancel, on_bytes=self._count)
-        except (NetworkError, CancelledError):
+        except CancelledError:
             raise
-        except UserFacingError:
+        except (NetworkError, ThrottledError):
+            return _TRANSIENT
+        except UserFacingError as exc:
+            if getattr(exc, "status", 0) >= 500:
+                return _TRANSIENT
             return None  # missing (404), refused or unusable image: a placeholder is shown
 
     def _count(self, n: int) -> None:

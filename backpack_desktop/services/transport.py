@@ -266,14 +266,18 @@ def transport_error(exc: requests.RequestException) -> UserFacingError:
 
 
 def status_error(status: int, retry_after: float | None = None) -> UserFacingError:
-    """The error for a final HTTP status that retrying did not cure."""
+    """The error for a final HTTP status that retrying did not cure (``.status`` holds it)."""
+    error: UserFacingError
     if status == 429:
-        return RetryLaterError(busy_message(retry_after), retry_after=retry_after)
-    if status == 404:
-        return ServerError("The server says this item was not found or not allowed for this account.")
-    if status >= 500:
-        return ServerError(f"The server had a problem (HTTP {status}). Please try again later.")
-    return ServerError(f"The server refused the request (HTTP {status}).")
+        error = RetryLaterError(busy_message(retry_after), retry_after=retry_after)
+    elif status == 404:
+        error = ServerError("The server says this item was not found or not allowed for this account.")
+    elif status >= 500:
+        error = ServerError(f"The server had a problem (HTTP {status}). Please try again later.")
+    else:
+        error = ServerError(f"The server refused the request (HTTP {status}).")
+    error.status = status  # type: ignore[attr-defined]
+    return error
 
 
 def retry_after_of(response: requests.Response, config: HttpConfig) -> float | None:

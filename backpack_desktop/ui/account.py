@@ -3,8 +3,10 @@
 The controller owns no widgets. It turns user intents (signed in, sync, cancel, sign out) into
 service calls run by :class:`TaskManager`, and reports back with signals carrying dataclasses.
 The cache is opened inside each task (SQLite connections stay with the work that uses them);
-in session-only mode (no secure keyring) an in-memory store is used instead and tokens are
-kept in memory only, which the window shows as "not remembered on this device".
+in session-only mode (demo, or no secure keyring) an in-memory store is used instead and
+tokens are kept in memory only, which the window says. Worker callables only read state that
+was fixed before they started; every change of the controller's state happens on the GUI
+thread, in the callbacks.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from PySide6.QtCore import QObject, Signal
 
 from backpack_desktop.domain.errors import (
     AuthError,
+    CacheIntegrityError,
     CacheNotFoundError,
     InsecureKeyringError,
+    KeyMissingError,
     UserFacingError,
 )
 from backpack_desktop.services import keys, signout
 from backpack_desktop.services.auth import TokenManager, Tokens
 from backpack_desktop.services.backpack import Backpack, load_backpack
-from backpack_desktop.services.cache import CacheStore
+from backpack_desktop.services.cache import DB_NAME, CacheStore, set_aside
 from backpack_desktop.services.http import ApiClient
 from backpack_desktop.services.imagefetch import ImageFetcher
 from backpack_desktop.services.regions import Region
@@ -61,12 +65,16 @@ class AccountController(QObject):
         sync_progress(SyncProgress): emitted from the sync task; delivered queued.
         sync_finished(SyncResult): a sync committed.
         sync_failed(BaseException): a sync failed or was cancelled; the old copy is intact.
+        failed(BaseException): loading the offline copy or signing out failed.
+        notice(str): something the user should know that is not an error.
     """
 
     changed = Signal(object)
     sync_progress = Signal(object)
     sync_finished = Signal(object)
     sync_failed = Signal(object)
+    failed = Signal(object)
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -77,7 +85,13 @@ class AccountController(QObject):
     ) -> None:
         """``data_dir`` None means session-only: an in-memory cache, nothing on disk (demo, kiosk)."""
         super().__init__(parent)
-        self._tasks, self._key_source = tasks, key_source
+        self._tasks = tasks
+        self._key_source: keys.KeySource | None = None
+        if data_dir is not None:
+            try:
+                self._key_source = key_source()
+            except InsecureKeyringError:
+                data_dir = None  # nothing may persist without a safe key: session-only
         self._data_dir = data_dir
         self._session_store: CacheStore | None = CacheStore.ephemeral() if data_dir is None else None
         self._region: Region | None = None
@@ -87,7 +101,7 @@ class AccountController(QObject):
         self._client_id = "public"
         self._remembered = False
         self._backpack: Backpack | None = None
-        self._sync_task: Task[tuple[SyncResult, Backpack, bool]] | None = None
+        self._sync_task: Task[_Synced] | None = None
 
     @property
     def view(self) -> AccountView:
@@ -97,7 +111,7 @@ class AccountController(QObject):
             self._manager is not None,
             self._remembered,
             self._backpack,
-            self._session_store is not None,
+            self._data_dir is None,
             self._signed_in_as,
         )
 
@@ -106,17 +120,23 @@ class AccountController(QObject):
         """Whether a sync is running."""
         return self._sync_task is not None
 
-    def _open(self) -> CacheStore:
-        if self._data_dir is None and self._session_store is None:
-            self._session_store = CacheStore.ephemeral()  # a fresh one after "delete badges"
+    # -- the cache (called inside tasks) -----------------------------------------------------
+    def _open(self, create: bool = True) -> CacheStore:
+        """The store; with ``create``, a damaged one is set aside (kept) and a new one begun."""
         if self._session_store is not None:
             return self._session_store
-        assert self._data_dir is not None
+        assert self._data_dir is not None and self._key_source is not None
         try:
-            return CacheStore.open(self._data_dir, self._key_source())
-        except InsecureKeyringError:
-            self._session_store = CacheStore.ephemeral()  # nothing may persist without a safe key
-            return self._session_store
+            return CacheStore.open(self._data_dir, self._key_source, create=create)
+        except (CacheIntegrityError, KeyMissingError) as exc:
+            if not create:
+                raise
+            kept = set_aside(self._data_dir)
+            self.notice.emit(
+                f"The offline copy could not be read ({exc}). It was kept as {kept.name}; "
+                "a new one is being built."
+            )
+            return CacheStore.open(self._data_dir, self._key_source)
 
     def _close(self, store: CacheStore) -> None:
         if store is not self._session_store:
@@ -126,16 +146,17 @@ class AccountController(QObject):
     def load(self, region: Region | None) -> None:
         """Show the offline copy (if any) for ``region`` without touching the network."""
         self._region = region
+        if self._data_dir is not None and not (self._data_dir / DB_NAME).exists():
+            self.changed.emit(self.view)
+            return
 
         def work(_cancel: threading.Event) -> _Loaded:
-            if self._data_dir is not None and not (self._data_dir / "cache.sqlite3").exists():
-                return _Loaded(None)
-            store = self._open()
+            store = self._open(create=False)
             try:
                 backpack = load_backpack(store)
                 if region is None or backpack.sync is None or backpack.sync.server != region.api:
                     return _Loaded(backpack)
-                token_store = TokenStore(account_key(region.api, backpack.sync.user_id), store)
+                token_store = TokenStore(account_key(region.api, backpack.sync.user_id))
                 try:
                     return _Loaded(backpack, token_store.load_sign_in(), token_store)
                 except UserFacingError:  # no secure keyring, or it cannot answer now: offline
@@ -143,13 +164,13 @@ class AccountController(QObject):
             finally:
                 self._close(store)
 
-        self._tasks.run("load", work, self._on_loaded)
+        self._tasks.run("load", work, self._on_loaded, self.failed.emit)
 
     def _on_loaded(self, loaded: _Loaded) -> None:
         self._backpack = loaded.backpack
         if loaded.saved is not None and self._region is not None:
             self._token_store, self._client_id = loaded.token_store, loaded.saved.client_id
-            self._manager = self._token_manager(self._region, loaded.saved.tokens)
+            self._replace_manager(self._token_manager(self._region, loaded.saved.tokens))
             self._remembered = True
         self.changed.emit(self.view)
 
@@ -162,62 +183,57 @@ class AccountController(QObject):
             on_clear=self._on_tokens_cleared,
         )
 
+    def _replace_manager(self, manager: TokenManager | None) -> None:
+        old, self._manager = self._manager, manager
+        if old is not None and old is not manager and self._sync_task is None:
+            old.close()
+
     def _persist(self, tokens: Tokens) -> None:
         """Store a rotated refresh token before it is used (called on the refreshing thread)."""
-        if self._token_store is not None:
-            self._token_store.save(tokens, self._client_id)
+        store = self._token_store
+        if store is not None:
+            store.save(tokens, self._client_id)
 
     def _on_tokens_cleared(self) -> None:
-        """The server refused the refresh token (invalid_grant): the user must sign in again."""
-        if self._token_store is not None:
-            self._token_store.wipe()
+        """The server refused the refresh token (invalid_grant): forget it here too."""
+        store = self._token_store
+        if store is not None:
+            store.wipe()
 
     # -- sign-in ---------------------------------------------------------------------------
     def signed_in(self, region: Region, tokens: Tokens, client_id: str, who: str | None = None) -> None:
         """Adopt fresh tokens (``who`` from a validated ID token), then run the first sync."""
         self._region, self._client_id, self._signed_in_as = region, client_id, who
         self._token_store = None
-        self._manager = self._token_manager(region, tokens)
+        self._replace_manager(self._token_manager(region, tokens))
         self.changed.emit(self.view)
         self.sync()
-
-    def _remember(self, store: CacheStore, manager: TokenManager, profile_id: str | None) -> bool:
-        """Keep the sign-in in the keyring (once the user id is known from the first sync)."""
-        tokens = manager.tokens
-        if tokens is None or self._session_store is not None or self._region is None:
-            return False
-        token_store = TokenStore(account_key(self._region.api, profile_id), store)
-        try:
-            token_store.save(tokens, self._client_id)
-        except InsecureKeyringError:
-            return False
-        self._token_store = token_store
-        return True
 
     # -- sync ------------------------------------------------------------------------------
     def sync(self) -> None:
         """Start a sync (no-op while one runs)."""
         if self._sync_task is not None or self._manager is None or self._region is None:
             return
-        region, manager = self._region, self._manager
+        region, manager, client_id, session = (
+            self._region,
+            self._manager,
+            self._client_id,
+            self._data_dir is None,
+        )
 
-        def work(cancel: threading.Event) -> tuple[SyncResult, Backpack, bool]:
+        def work(cancel: threading.Event) -> _Synced:
             store = self._open()
             try:
-                with ApiClient(region.api, manager) as client:
+                with ApiClient(region.api, manager) as client, ImageFetcher(region.api) as images:
                     engine = SyncEngine(
-                        client,
-                        ImageFetcher(region.api),
-                        store,
-                        progress=self.sync_progress.emit,
-                        cancel=cancel,
+                        client, images, store, progress=self.sync_progress.emit, cancel=cancel
                     )
                     result = engine.run()
                 backpack = load_backpack(store)
-                user = backpack.sync.user_id if backpack.sync else None
-                return result, backpack, self._remember(store, manager, user)
             finally:
                 self._close(store)
+            user = backpack.sync.user_id if backpack.sync else None
+            return _Synced(result, backpack, None if session else _remember(region, manager, client_id, user))
 
         self._sync_task = self._tasks.run("sync", work, self._on_sync_done, self._on_sync_failed)
 
@@ -226,16 +242,19 @@ class AccountController(QObject):
         if self._sync_task is not None:
             self._sync_task.request_cancel()
 
-    def _on_sync_done(self, outcome: tuple[SyncResult, Backpack, bool]) -> None:
+    def _on_sync_done(self, synced: _Synced) -> None:
         self._sync_task = None
-        result, self._backpack, self._remembered = outcome
+        self._backpack = synced.backpack
+        if synced.token_store is not None:
+            self._token_store, self._remembered = synced.token_store, True
         self.changed.emit(self.view)
-        self.sync_finished.emit(result)
+        self.sync_finished.emit(synced.result)
 
     def _on_sync_failed(self, exc: BaseException) -> None:
         self._sync_task = None
         if isinstance(exc, AuthError):  # the session ended (invalid_grant): sign in again
-            self._manager, self._remembered, self._signed_in_as = None, False, None
+            self._replace_manager(None)
+            self._remembered, self._signed_in_as = False, None
             self.changed.emit(self.view)
         self.sync_failed.emit(exc)
 
@@ -244,20 +263,23 @@ class AccountController(QObject):
         """Revoke (bounded) and wipe the sign-in; delete the offline copy only when asked."""
         self.cancel_sync()
         region, manager, client_id = self._region, self._manager, self._client_id
-        self._manager, self._remembered, self._signed_in_as = None, False, None
+        sync = self._backpack.sync if self._backpack else None
+        self._manager, self._token_store, self._remembered, self._signed_in_as = None, None, False, None
 
         def work(_cancel: threading.Event) -> bool:
             tokens = manager.tokens if manager else None
-            revoked = False
             try:
-                store = self._open()
+                store: CacheStore | None = self._open(create=False)
             except CacheNotFoundError:
                 store = None
             try:
-                user = self._backpack.sync.user_id if self._backpack and self._backpack.sync else None
-                token_store = TokenStore(account_key(region.api, user), store) if region and store else None
-                if region is not None:
-                    revoked = signout.sign_out(region.api, tokens, token_store, client_id=client_id)
+                user = sync.user_id if sync else None
+                remembered = TokenStore(account_key(region.api, user)) if region and self._data_dir else None
+                revoked = (
+                    signout.sign_out(region.api, tokens, remembered, client_id=client_id)
+                    if region is not None
+                    else False
+                )
                 if delete_copy and store is not None:
                     signout.delete_offline_copy(store)
                     store = None
@@ -268,8 +290,35 @@ class AccountController(QObject):
 
         def done(revoked: bool) -> None:
             if delete_copy:
-                self._backpack, self._session_store = None, None
+                self._backpack = None
+                if self._data_dir is None:
+                    self._session_store = CacheStore.ephemeral()
             self.changed.emit(self.view)
             on_done(revoked)
 
-        self._tasks.run("sign-out", work, done)
+        self.changed.emit(self.view)
+        self._tasks.run("sign-out", work, done, self.failed.emit)
+
+
+@dataclass(frozen=True)
+class _Synced:
+    result: SyncResult
+    backpack: Backpack
+    token_store: TokenStore | None
+
+
+def _remember(region: Region, manager: TokenManager, client_id: str, user: str | None) -> TokenStore | None:
+    """Keep the sign-in in the keyring under the account the sync named (in the sync task).
+
+    The store gets no cache: the task's cache closes when it ends, and a sign-in too large for
+    the keyring is then simply not remembered (InsecureKeyringError's subclass says so).
+    """
+    tokens = manager.tokens
+    if tokens is None:
+        return None
+    store = TokenStore(account_key(region.api, user))
+    try:
+        store.save(tokens, client_id)
+    except UserFacingError:
+        return None
+    return store

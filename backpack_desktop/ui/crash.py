@@ -13,12 +13,16 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from backpack_desktop.services.redact import redact
+
 log = logging.getLogger(__name__)
 _seen: set[str] = set()
 
 
 def _hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    details = "".join(traceback.format_exception(kind, exc, tb))
+    # Exception messages can quote URLs with codes or e-mail addresses: mask them before the
+    # traceback reaches the log or a dialog whose text the user may paste anywhere.
+    details = redact("".join(traceback.format_exception(kind, exc, tb)))
     log.error("unhandled exception\n%s", details)
     if details in _seen or QApplication.instance() is None:
         return

@@ -190,6 +190,8 @@ class MainWindow(QMainWindow):
         self.account.sync_progress.connect(self._on_account_sync_progress)
         self.account.sync_finished.connect(self._on_account_sync_finished)
         self.account.sync_failed.connect(self._on_account_sync_failed)
+        self.account.failed.connect(lambda exc: messages.show_error(self, exc))
+        self.account.notice.connect(self.statusBar().showMessage)
 
     # -- state -----------------------------------------------------------------------------
     def _set_syncing(self, syncing: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from backpack_desktop.domain.errors import UserFacingError
@@ -31,7 +32,9 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "Backpac
         return
     if not isinstance(exc, UserFacingError):
         log.error("unexpected error", exc_info=exc)
-    QMessageBox.warning(parent, title, user_text(exc))
+    box = QMessageBox(QMessageBox.Icon.Warning, title, user_text(exc), parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # error text may quote server or issuer data
+    box.exec()
 
 
 def flush_queued(parent: QWidget) -> None:

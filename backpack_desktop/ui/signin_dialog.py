@@ -20,7 +20,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from backpack_desktop.domain.errors import AuthError, UserFacingError
+from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.services.auth import Tokens
 from backpack_desktop.services.http import ApiClient
 from backpack_desktop.services.loopback import LoopbackListener
@@ -34,7 +34,7 @@ from backpack_desktop.services.oidc import (
 )
 from backpack_desktop.services.regions import Region
 from backpack_desktop.ui import messages
-from backpack_desktop.ui.signin_page import SignInPage, new_private_profile
+from backpack_desktop.ui.signin_page import OriginInterceptor, SignInPage, new_private_profile
 from backpack_desktop.ui.tasks import Task, TaskManager
 
 # openid: servers with OpenID Connect (the sandbox) then add an ID token saying who signed in;
@@ -120,6 +120,8 @@ class SignInDialog(QDialog):
         self.view.setAcceptDrops(False)
         self.page = SignInPage(self._profile, self._request.redirect_uri, self._hosts, self.view)
         self.view.setPage(self.page)
+        self._interceptor = OriginInterceptor(self.page.is_allowed, self._profile)
+        self._profile.setUrlRequestInterceptor(self._interceptor)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(False)
@@ -196,6 +198,8 @@ class SignInDialog(QDialog):
         )
 
     def _on_exchange_done(self, result: SignInResult) -> None:
+        if self.result() == QDialog.DialogCode.Rejected and not self.isVisible():
+            return  # cancelled while the code was being exchanged: do not sign in after all
         self.identity = result.identity
         self.signed_in.emit(result.tokens)
         self.accept()
@@ -231,7 +235,7 @@ class SignInDialog(QDialog):
         )
 
     def _on_browser_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, AuthError | UserFacingError):
+        if isinstance(exc, UserFacingError):
             self.show_error(str(exc))
         self.browser_button.setEnabled(True)
 

@@ -9,10 +9,16 @@ is off the record, so nothing reaches the disk, and it is destroyed with the dia
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QUrl, Signal
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
 
 
 def origin_of(url: str) -> tuple[str, str, int]:
@@ -39,6 +45,25 @@ def new_private_profile(parent: QObject) -> QWebEngineProfile:
     profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
     profile.downloadRequested.connect(lambda item: item.cancel())
     return profile
+
+
+class OriginInterceptor(QWebEngineUrlRequestInterceptor):
+    """Blocks every request (images, scripts, fetch, WebSockets) to a host outside sign-in.
+
+    Navigations are vetted by :meth:`SignInPage.acceptNavigationRequest`; sub-resources never
+    pass there, so without this an allowed page could still call any server. Runs on the web
+    engine's IO thread, so it only calls a pure function over data fixed at construction.
+    """
+
+    def __init__(self, allowed: Callable[[str], bool], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._allowed = allowed
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 - Qt's name
+        """Block the request unless its URL is allowed."""
+        url = info.requestUrl().toString()
+        if not url.startswith(("data:", "blob:")) and not self._allowed(url):
+            info.block(True)
 
 
 class SignInPage(QWebEnginePage):

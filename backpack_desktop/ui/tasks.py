@@ -61,6 +61,7 @@ class TaskManager(QObject):
         self._delivery = _Delivery()
         self._delivery.finished.connect(self._on_delivery_finished, Qt.ConnectionType.QueuedConnection)
         self._running: set[Future[Any]] = set()
+        self._tasks: dict[Future[Any], Task[Any]] = {}
         self._closed = False
 
     def run(
@@ -94,6 +95,7 @@ class TaskManager(QObject):
         future = self._pool.submit(work, task.cancel)
         task.future = future
         self._running.add(future)
+        self._tasks[future] = task
         self.busy_changed.emit(True)
         future.add_done_callback(lambda f: self._delivery.finished.emit(callback, f))
         return task
@@ -101,6 +103,7 @@ class TaskManager(QObject):
     @Slot(object, object)
     def _on_delivery_finished(self, callback: Callable[[Future[Any]], None], future: Future[Any]) -> None:
         self._running.discard(future)
+        self._tasks.pop(future, None)
         if not self._running:
             self.busy_changed.emit(False)
         if self._closed:
@@ -113,8 +116,8 @@ class TaskManager(QObject):
     def shutdown(self, wait_seconds: float = 10.0) -> None:
         """Cancel what has not started and wait (bounded) for what is running."""
         self._closed = True
-        for future in list(self._running):
-            future.cancel()
+        for task in list(self._tasks.values()):
+            task.request_cancel()  # running work sees its event; queued work never starts
         self._pool.shutdown(wait=False, cancel_futures=True)
         done = threading.Event()
 

@@ -200,7 +200,6 @@ FAULTS = {
     "5xx always": "error:path=/v2/backpack,code=503",
     "next link to another origin": "link:path=/v2/backpack,next=https://evil.example/v2/backpack/assertions",
     "next link looping": "link:path=/v2/backpack,next=/v2/backpack/assertions",
-    "broken image connection": "truncate:path=/media/,mode=connection,count=3",
 }
 
 
@@ -248,3 +247,20 @@ def test_transient_faults_are_retried(make_sandbox, tmp_path, keys, spec: str) -
     assert result.awards == 14
     assert time.monotonic() - started < 30
     assert server.faults is not None and sum(server.faults.injected.values()) >= 1
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["truncate:path=/media/,mode=connection,count=3", "error:path=/media/,code=503,count=3"],
+    ids=["connection cut", "5xx"],
+)
+def test_an_image_host_failing_does_not_stop_the_sync(make_sandbox, tmp_path, keys, spec: str) -> None:
+    """Image hosts are the issuers' servers; a flaky one costs a picture, retried next time."""
+    server = make_sandbox(seed=13, faults=spec)
+    config = HttpConfig(connect_timeout=2, read_timeout=2, deadline=8, retries=0, backoff_factor=0.05)
+    first = run_sync(server, tmp_path, keys, config=config)
+    assert first.awards == 14 and first.images_missing >= 3
+    server.reset_hits()
+    second = run_sync(server, tmp_path, keys, config=config)  # the fault is spent: they come now
+    assert second.images_fetched == first.images_missing - 2  # the two real misses (404) are remembered
+    assert second.images_missing == 0

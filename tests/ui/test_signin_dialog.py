@@ -29,6 +29,45 @@ def server() -> Iterator[SandboxServer]:
         yield sandbox
 
 
+class _Canary:
+    """A local HTTP server that counts requests: it must receive none."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        canary = self
+        self.hits = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                canary.hits += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        # 127.0.0.2 is loopback but another origin than the sandbox's 127.0.0.1
+        self.server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self.url = f"http://127.0.0.2:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def make_canary() -> Iterator[object]:
+    made: list[_Canary] = []
+
+    def factory() -> _Canary:
+        made.append(_Canary())
+        return made[-1]
+
+    yield factory
+    for canary in made:
+        canary.server.shutdown()
+        canary.server.server_close()
+
+
 @pytest.fixture
 def tasks(qapp) -> Iterator[TaskManager]:
     manager = TaskManager()
@@ -185,3 +224,12 @@ def test_downloads_are_refused(qtbot, dialog, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: bool(requested), timeout=WAIT)
     qtbot.wait(200)
     assert not list(tmp_path.iterdir())
+
+
+def test_sub_resources_to_other_hosts_are_blocked(qtbot, dialog, make_canary) -> None:
+    canary = make_canary()
+    dialog.page.runJavaScript(
+        f"fetch({canary.url!r}).catch(() => {{}});"
+        f"const i = new Image(); i.src = {canary.url + '/pixel.png'!r};")
+    qtbot.wait(800)
+    assert canary.hits == 0
