@@ -16,11 +16,10 @@ from typing import Any, NoReturn
 
 from backpack_desktop import APP_NAME, __version__
 from backpack_desktop.domain.errors import BackpackError, NotImplementedYetError
+from backpack_desktop.services.paths import DATA_DIR_ENV, PASSPHRASE_ENV
 from backpack_desktop.services.redact import install_redaction
 
 PROG = "backpack-desktop"
-DATA_DIR_ENV = "BACKPACK_DESKTOP_DATA_DIR"
-PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable name
 STATUSES = ("active", "expired", "revoked", "pending", "new")
 SHARE_PROVIDERS = (
     "link",

@@ -38,7 +38,6 @@ from backpack_desktop.services.signout import delete_offline_copy, sign_out_cach
 from backpack_desktop.services.sync import SyncEngine, SyncProgress
 from backpack_desktop.services.token_store import TokenStore, account_key
 
-PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable name
 CACHE_FILE = "cache.sqlite3"
 CLIENT_ID = "public"  # the password grant's client, as Badgr's own web UI uses
 NO_SIGN_IN = "No stored sign-in on this computer: nothing to revoke."
@@ -67,7 +66,7 @@ class _Stdin:
 def _passphrase(args: argparse.Namespace, stdin: _Stdin) -> str | None:
     if getattr(args, "passphrase_stdin", False):
         return stdin.line("cache passphrase")
-    return os.environ.get(PASSPHRASE_ENV) or None
+    return os.environ.get(paths.PASSPHRASE_ENV) or None
 
 
 def _check_server(url: str) -> str:

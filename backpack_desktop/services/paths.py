@@ -8,6 +8,8 @@ from pathlib import Path
 import platformdirs
 
 DATA_DIR_ENV = "BACKPACK_DESKTOP_DATA_DIR"
+#: Where a cache passphrase may come from when no secure keyring exists (or --passphrase-stdin).
+PASSPHRASE_ENV = "BACKPACK_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable name
 APP_DIR_NAME = "BackpackDesktop"
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -33,16 +33,7 @@ from backpack_desktop.domain.status import Status, status_of
 from backpack_desktop.services.sync import SyncProgress, SyncResult
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController, AccountView
-
-
-def plain_label(text: str = "", selectable: bool = False) -> QLabel:
-    """A word-wrapped label that never interprets markup."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+from backpack_desktop.ui.widgets import plain_label
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:

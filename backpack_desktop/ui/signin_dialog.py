@@ -18,7 +18,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.services.auth import Tokens
@@ -36,6 +36,7 @@ from backpack_desktop.services.regions import Region
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.signin_page import OriginInterceptor, SignInPage, new_private_profile
 from backpack_desktop.ui.tasks import Task, TaskManager
+from backpack_desktop.ui.widgets import plain_label
 
 # openid: servers with OpenID Connect (the sandbox) then add an ID token saying who signed in;
 # Canvas Credentials silently drops scopes a client may not have, so asking costs nothing.
@@ -69,13 +70,6 @@ def exchange(
 
 
 EMBEDDED_REFUSED = "disallowed_useragent"
-
-
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 class SignInDialog(QDialog):
@@ -126,8 +120,8 @@ class SignInDialog(QDialog):
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(4)
-        self.status = _plain(f"Signing in to {self.region.label} at {self.region.ui}")
-        self.error = _plain()
+        self.status = plain_label(f"Signing in to {self.region.label} at {self.region.ui}")
+        self.error = plain_label()
         self.error.setStyleSheet("color: palette(highlighted-text); background: #b3261e; padding: 6px;")
         self.error.hide()
         self.browser_button = QPushButton("Use my web browser")

@@ -11,13 +11,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -30,15 +29,9 @@ from backpack_desktop.services.http import ApiClient
 from backpack_desktop.services.regions import CUSTOM, Region, custom_region
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.tasks import TaskManager
+from backpack_desktop.ui.widgets import plain_label
 
 EMBEDDED, PASSWORD = 1, 2
-
-
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 class RegionDialog(QDialog):
@@ -70,7 +63,7 @@ class RegionDialog(QDialog):
         self.custom_ui.setPlaceholderText("https://badgr.example.edu")
         index = next((i for i, r in enumerate(self._choices) if r.key == current), 0)
         self.combo.setCurrentIndex(len(self._choices) if current == CUSTOM else index)
-        self.note = _plain()
+        self.note = plain_label()
         self.browser = QPushButton("Sign in")
         self.browser.setDefault(True)
         self.password = QPushButton("Sign in with password")
@@ -78,8 +71,8 @@ class RegionDialog(QDialog):
         buttons.addButton(self.password, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.browser, QDialogButtonBox.ButtonRole.AcceptRole)
         form = QFormLayout()
-        form.addRow(_plain("Where is your account?"), self.combo)
-        self._custom_labels = (_plain("API address:"), _plain("Sign-in page:"))
+        form.addRow(plain_label("Where is your account?"), self.combo)
+        self._custom_labels = (plain_label("API address:"), plain_label("Sign-in page:"))
         form.addRow(self._custom_labels[0], self.custom_api)
         form.addRow(self._custom_labels[1], self.custom_ui)
         layout = QVBoxLayout(self)
@@ -158,15 +151,15 @@ class PasswordDialog(QDialog):
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret.setAccessibleName("Password")
-        self.error = _plain()
+        self.error = plain_label()
         self.error.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         form = QFormLayout()
-        form.addRow(_plain("E-mail:"), self.email)
-        form.addRow(_plain("Password:"), self.secret)
+        form.addRow(plain_label("E-mail:"), self.email)
+        form.addRow(plain_label("Password:"), self.secret)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
