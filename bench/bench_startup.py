@@ -19,10 +19,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def _median_ms(cmd: list[str], runs: int) -> float:
     """Median wall time of ``cmd`` in milliseconds, after one untimed warm-up run."""
+
     def once() -> float:
         start = time.perf_counter()
-        subprocess.run(cmd, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       check=True)
+        subprocess.run(cmd, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
         return (time.perf_counter() - start) * 1000
 
     once()

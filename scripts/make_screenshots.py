@@ -61,7 +61,7 @@ def main() -> int:
     session = composition.build(demo=True, settings_store=settings)
     try:
         window = session.window
-        window.resize(1000, 620)
+        window.resize(1200, 760)
         window.show()
         grab(window, "welcome-demo.png")
         dialog = sign_in(session)
@@ -70,12 +70,35 @@ def main() -> int:
         dialog.page.runJavaScript(
             f"document.getElementById('email').value = {info['username']!r};"
             f"document.getElementById('password').value = {info['password']!r};"
-            "document.getElementById('submit').click();")
+            "document.getElementById('submit').click();"
+        )
         wait_until(lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100)
         grab(dialog, "sign-in-consent.png")
         dialog.page.runJavaScript("document.getElementById('allow').click();")
         wait_until(lambda: window.summary_label.text().startswith("14 badges"))
+        wait_until(lambda: bool(window.backpack._pixmaps))  # noqa: SLF001 - thumbnails decoded
         grab(window, "account-synced.png")
+        window.backpack.search.setText("data")
+        grab(window, "search-data.png")
+        window.backpack.search.clear()
+        window.backpack.list_button.click()
+        window.backpack.status.setCurrentIndex(window.backpack.status.findText("Expired"))
+        grab(window, "list-expired.png")
+        window.backpack.clear_filters()
+        window.backpack.grid_button.click()
+        award = window.backpack.detail.award
+        if award is not None:
+            window.backpack.json_requested.emit(award)
+            wait(300)
+            dialogs = [
+                w
+                for w in QApplication.topLevelWidgets()
+                if w.isVisible() and w.windowTitle().startswith("Badge Award JSON")
+            ]
+            if dialogs:
+                dialogs[0].resize(820, 620)
+                grab(dialogs[0], "award-json.png")
+                dialogs[0].close()
     finally:
         session.close()
         (OUT / ".screenshots.ini").unlink(missing_ok=True)

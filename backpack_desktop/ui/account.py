@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
 
 from backpack_desktop.domain.errors import (
     AuthError,
@@ -28,13 +29,14 @@ from backpack_desktop.domain.errors import (
 )
 from backpack_desktop.services import keys, signout
 from backpack_desktop.services.auth import TokenManager, Tokens
-from backpack_desktop.services.backpack import Backpack, load_backpack
+from backpack_desktop.services.backpack import Backpack, cached_image, load_backpack
 from backpack_desktop.services.cache import DB_NAME, CacheStore, set_aside
 from backpack_desktop.services.http import ApiClient
 from backpack_desktop.services.imagefetch import ImageFetcher
 from backpack_desktop.services.regions import Region
 from backpack_desktop.services.sync import SyncEngine, SyncResult
 from backpack_desktop.services.token_store import SavedSignIn, TokenStore, account_key
+from backpack_desktop.ui.images import decode_thumbnail
 from backpack_desktop.ui.tasks import Task, TaskManager
 
 
@@ -200,6 +202,34 @@ class AccountController(QObject):
         if store is not None:
             store.wipe()
 
+    # -- images ----------------------------------------------------------------------------
+    def read_images(
+        self, wanted: dict[str, tuple[str, ...]], size: int, on_done: Callable[[dict[str, QImage]], None]
+    ) -> None:
+        """Decode cached images off the GUI thread: ``{key: (url, fallback url, …)}`` → QImage.
+
+        The first URL with a usable cached image wins (an award's baked image, else its badge
+        class's artwork). Missing, refused or broken images are simply absent from the result.
+        """
+        if self._data_dir is not None and not (self._data_dir / DB_NAME).exists():
+            return
+
+        def work(cancel: threading.Event) -> dict[str, QImage]:
+            store = self._open(create=False)
+            found: dict[str, QImage] = {}
+            try:
+                for key, urls in wanted.items():
+                    if cancel.is_set():
+                        break
+                    image = _first_image(store, urls, size)
+                    if image is not None:
+                        found[key] = image
+            finally:
+                self._close(store)
+            return found
+
+        self._tasks.run("images", work, on_done, lambda _exc: None)  # no picture is not an error
+
     # -- sign-in ---------------------------------------------------------------------------
     def signed_in(self, region: Region, tokens: Tokens, client_id: str, who: str | None = None) -> None:
         """Adopt fresh tokens (``who`` from a validated ID token), then run the first sync."""
@@ -298,6 +328,19 @@ class AccountController(QObject):
 
         self.changed.emit(self.view)
         self._tasks.run("sign-out", work, done, self.failed.emit)
+
+
+def _first_image(store: CacheStore, urls: tuple[str, ...], size: int) -> QImage | None:
+    for url in urls:
+        try:
+            cached = cached_image(store, url)
+        except UserFacingError:
+            continue  # a damaged record: try the next source
+        if cached is not None:
+            image = decode_thumbnail(cached[1], cached[0], size)
+            if image is not None:
+                return image
+    return None
 
 
 @dataclass(frozen=True)

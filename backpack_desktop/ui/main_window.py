@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,11 +29,15 @@ from PySide6.QtWidgets import (
 from backpack_desktop import APP_NAME, __version__
 from backpack_desktop.domain.connection import ServerEndpoints
 from backpack_desktop.domain.errors import CancelledError
+from backpack_desktop.domain.models import Award
 from backpack_desktop.domain.status import Status, status_of
 from backpack_desktop.services.sync import SyncProgress, SyncResult
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController, AccountView
+from backpack_desktop.ui.backpack_view import BackpackView
 from backpack_desktop.ui.widgets import plain_label
+
+THUMBNAIL = 128
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
@@ -68,10 +72,11 @@ class MainWindow(QMainWindow):
         self.account, self.endpoints = account, endpoints
         self._icon, self._sign_in, self._demo_username = icon, sign_in, demo_username
         self._try_demo = try_demo
+        self._shown: tuple[Award, ...] = ()
         demo = endpoints is not None and endpoints.demo
         self.setWindowTitle(f"{APP_NAME} — Demo" if demo else APP_NAME)
         self.setWindowIcon(icon)
-        self.resize(960, 640)
+        self.resize(1180, 760)
         self._build_actions()
         self._build_ui()
         self._connect_signals()
@@ -143,8 +148,7 @@ class MainWindow(QMainWindow):
 
     def _build_account_page(self) -> QWidget:
         page = QWidget()
-        column = QVBoxLayout()
-        column.addLayout(self._heading())
+        column = QVBoxLayout(page)
         self.account_label = plain_label()
         self.status_label = plain_label()
         self.status_label.setAccessibleName("Sync status")
@@ -154,15 +158,18 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.sync_button = QPushButton("Sync")
         self.sync_button.setToolTip("Fetch your badges from the server (Ctrl+R)")
+        text = QVBoxLayout()
+        for widget in (self.account_label, self.status_label, self.summary_label):
+            text.addWidget(widget)
         row = QHBoxLayout()
-        row.addWidget(self.progress, 1)
+        row.addLayout(text, 3)
+        row.addWidget(self.progress, 2)
         row.addWidget(self.cancel_button)
-        row.addWidget(self.sync_button)
-        for widget in (self.account_label, self.status_label):
-            column.addWidget(widget)
+        row.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignTop)
         column.addLayout(row)
-        column.addWidget(self.summary_label)
-        return _centered(page, column)
+        self.backpack = BackpackView()
+        column.addWidget(self.backpack, 1)
+        return page
 
     def _connect_signals(self) -> None:
         self.welcome_sign_in.clicked.connect(self._sign_in)
@@ -182,6 +189,7 @@ class MainWindow(QMainWindow):
         self.account.sync_finished.connect(self._on_account_sync_finished)
         self.account.sync_failed.connect(self._on_account_sync_failed)
         self.account.failed.connect(lambda exc: messages.show_error(self, exc))
+        self.backpack.json_requested.connect(self._on_backpack_json_requested)
         self.account.notice.connect(self.statusBar().showMessage)
 
     # -- state -----------------------------------------------------------------------------
@@ -202,6 +210,25 @@ class MainWindow(QMainWindow):
         self.account_label.setText(f"{who} · {where}" if view.signed_in else f"Not signed in · {where}")
         self.status_label.setText(self._status_text(view))
         self.summary_label.setText(self._summary_text(view))
+        awards = view.backpack.awards if view.backpack else ()
+        if awards != self._shown:
+            self._shown = awards
+            self.backpack.set_awards(awards)
+            self._request_thumbnails(awards)
+
+    def _request_thumbnails(self, awards: tuple[Award, ...]) -> None:
+        wanted = {a.entity_id: tuple(u for u in (a.image_url, a.badgeclass.image_url) if u) for a in awards}
+        self.account.read_images(wanted, THUMBNAIL, self._on_thumbnails_read)
+
+    def _on_thumbnails_read(self, images: dict[str, QImage]) -> None:
+        self.backpack.set_thumbnails({key: QPixmap.fromImage(image) for key, image in images.items()})
+
+    def _on_backpack_json_requested(self, award: Award) -> None:
+        from backpack_desktop.ui.json_dialog import AwardJsonDialog
+
+        dialog = AwardJsonDialog(award, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _status_text(self, view: AccountView) -> str:
         sync = view.backpack.sync if view.backpack else None

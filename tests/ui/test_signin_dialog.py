@@ -220,7 +220,8 @@ def test_downloads_are_refused(qtbot, dialog, tmp_path: Path) -> None:
     dialog.page.runJavaScript(
         "const a = document.createElement('a');"
         "a.href = URL.createObjectURL(new Blob(['not a badge'], {type: 'application/octet-stream'}));"
-        "a.download = 'payload.exe'; document.body.appendChild(a); a.click();")
+        "a.download = 'payload.exe'; document.body.appendChild(a); a.click();"
+    )
     qtbot.waitUntil(lambda: bool(requested), timeout=WAIT)
     qtbot.wait(200)
     assert not list(tmp_path.iterdir())
@@ -230,6 +231,7 @@ def test_sub_resources_to_other_hosts_are_blocked(qtbot, dialog, make_canary) ->
     canary = make_canary()
     dialog.page.runJavaScript(
         f"fetch({canary.url!r}).catch(() => {{}});"
-        f"const i = new Image(); i.src = {canary.url + '/pixel.png'!r};")
+        f"const i = new Image(); i.src = {canary.url + '/pixel.png'!r};"
+    )
     qtbot.wait(800)
     assert canary.hits == 0

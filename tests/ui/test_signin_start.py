@@ -33,4 +33,7 @@ def test_custom_server_checks_its_addresses(qtbot) -> None:
     dialog.custom_api.setText("https://api.badgr.example.edu")
     assert dialog.password.isEnabled()
     assert dialog.chosen.api == "https://api.badgr.example.edu"
-    assert dialog.custom_settings() == {"api": "https://api.badgr.example.edu", "ui": "https://badgr.example.edu"}
+    assert dialog.custom_settings() == {
+        "api": "https://api.badgr.example.edu",
+        "ui": "https://badgr.example.edu",
+    }

@@ -1,0 +1,250 @@
+"""The Backpack view: search and filters, the badge grid or list, and the detail pane.
+
+A layout-only class (STYLE.md 3): the data lives in :class:`BadgeListModel`, filtering and
+sorting in :class:`BadgeFilterProxy` (which calls the pure ``domain.search``); this widget wires
+them to the controls and shows empty states that say what to do next.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backpack_desktop.domain.models import Award
+from backpack_desktop.domain.status import Status
+from backpack_desktop.ui.badge_delegate import CARD, BadgeDelegate
+from backpack_desktop.ui.detail_pane import DetailPane
+from backpack_desktop.ui.models.badge_filter_proxy import BadgeFilterProxy, SortOrder
+from backpack_desktop.ui.models.badge_list_model import BadgeListModel
+from backpack_desktop.ui.widgets import plain_label
+
+SORTS = (
+    ("Newest first", SortOrder.NEWEST),
+    ("Oldest first", SortOrder.OLDEST),
+    ("Name", SortOrder.NAME),
+    ("Issuer", SortOrder.ISSUER),
+    ("Expiry", SortOrder.EXPIRY),
+)
+
+
+class BackpackView(QWidget):
+    """The list of badges with its filters and the selected badge's details.
+
+    Signals:
+        json_requested(Award): the user asked for an award's JSON.
+    """
+
+    json_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = BadgeListModel(parent=self)
+        self.proxy = BadgeFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._pixmaps: dict[str, QPixmap] = {}
+        self._build_ui()
+        self._connect_signals()
+        self._refresh_counts()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search badges…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search badges by name")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Filter by status")
+        self.status.addItem("Status: All", None)
+        for status in Status:
+            self.status.addItem(status.label, status)
+        self.issuer = QComboBox()
+        self.issuer.setAccessibleName("Filter by issuer")
+        self.issuer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.issuer.setMinimumContentsLength(18)
+        self.sort = QComboBox()
+        self.sort.setAccessibleName("Sort badges")
+        for label, order in SORTS:
+            self.sort.addItem(label, order)
+        self.grid_button = _toggle("▦", "Show badges as a grid")
+        self.list_button = _toggle("☰", "Show badges as a list")
+        self.grid_button.setChecked(True)
+        self.clear_button = QPushButton("Clear filters")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        for widget in (self.status, self.issuer, self.sort, self.grid_button, self.list_button):
+            bar.addWidget(widget)
+        self.count = plain_label()
+        self.count.setAccessibleName("Number of badges shown")
+        counts = QHBoxLayout()
+        counts.addWidget(self.count, 1)
+        counts.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addLayout(counts)
+        layout.addWidget(self._build_splitter(), 1)
+
+    def _build_splitter(self) -> QSplitter:
+        self.list = QListView()
+        self.list.setAccessibleName("Badges")
+        self.delegate = BadgeDelegate(BadgeListModel.BadgeRole, BadgeListModel.StatusRole, self.list)
+        self.list.setItemDelegate(self.delegate)
+        self.list.setModel(self.proxy)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setUniformItemSizes(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._set_grid(True)
+        self.empty = plain_label()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_action = QPushButton("Clear filters")
+        empty_page = QWidget()
+        empty_layout = QVBoxLayout(empty_page)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty)
+        empty_layout.addWidget(self.empty_action, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(2)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.list)
+        self.list_stack.addWidget(empty_page)
+        self.detail = DetailPane()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.list_stack)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 460])
+        self.splitter = splitter
+        return splitter
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self.proxy.set_query)
+        self.status.currentIndexChanged.connect(lambda _i: self.proxy.set_status(self.status.currentData()))
+        self.issuer.currentIndexChanged.connect(lambda _i: self.proxy.set_issuer(self.issuer.currentData()))
+        self.sort.currentIndexChanged.connect(lambda _i: self.proxy.set_sort_order(self.sort.currentData()))
+        self.grid_button.clicked.connect(lambda: self._set_grid(True))
+        self.list_button.clicked.connect(lambda: self._set_grid(False))
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.empty_action.clicked.connect(self.clear_filters)
+        self.proxy.results_changed.connect(lambda _shown: self._on_results_changed())
+        self.proxy.modelReset.connect(self._refresh_counts)
+        self.proxy.rowsInserted.connect(self._refresh_counts)
+        self.proxy.rowsRemoved.connect(self._refresh_counts)
+        self.list.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
+        self.detail.view_json_requested.connect(self.json_requested)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self.search.clear)
+
+    # -- data ------------------------------------------------------------------------------
+    def set_awards(self, awards: tuple[Award, ...]) -> None:
+        """Show ``awards`` (keeps the filters and, when still there, the selection)."""
+        selected = self.detail.award.entity_id if self.detail.award else None
+        self.model.set_badges(awards)
+        self._fill_issuers()
+        self._refresh_counts()
+        self._select(selected)
+
+    def set_thumbnails(self, pixmaps: dict[str, QPixmap]) -> None:
+        """Decoded images by award id (they arrive after the list, from a background task)."""
+        self._pixmaps.update(pixmaps)
+        self.model.set_thumbnails(pixmaps)
+        if self.detail.award is not None and self.detail.award.entity_id in pixmaps:
+            self.detail.show_award(self.detail.award, self._pixmaps.get(self.detail.award.entity_id))
+
+    def clear_filters(self) -> None:
+        """Reset search, status and issuer in one go."""
+        self.search.clear()
+        self.status.setCurrentIndex(0)
+        self.issuer.setCurrentIndex(0)
+        self.proxy.clear_filters()
+
+    # -- state -----------------------------------------------------------------------------
+    def _fill_issuers(self) -> None:
+        current = self.issuer.currentData()
+        self.issuer.blockSignals(True)
+        self.issuer.clear()
+        self.issuer.addItem("Issuer: All", None)
+        for name, count in self.proxy.issuer_counts():
+            self.issuer.addItem(f"{name} ({count})", name)
+        index = self.issuer.findData(current) if current else 0
+        self.issuer.setCurrentIndex(max(index, 0))
+        self.issuer.blockSignals(False)
+
+    def _refresh_counts(self) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        self.count.setText(self.proxy.count_text())
+        filtering = (
+            bool(self.search.text()) or self.status.currentIndex() > 0 or self.issuer.currentIndex() > 0
+        )
+        self.clear_button.setVisible(filtering)
+        if total == 0:
+            self.empty.setText("No badges yet. Sync to fetch your badges from Canvas Credentials.")
+            self.empty_action.hide()
+        elif shown == 0:
+            self.empty.setText("No badges match these filters.")
+            self.empty_action.show()
+        self.list_stack.setCurrentIndex(0 if shown else 1)
+
+    def _on_results_changed(self) -> None:
+        """After filtering: counts, issuer menu counts, and a selection that is still visible."""
+        self._refresh_counts()
+        counts = dict(self.proxy.issuer_counts())
+        for i in range(1, self.issuer.count()):
+            name = self.issuer.itemData(i)
+            self.issuer.setItemText(i, f"{name} ({counts.get(name, 0)})")
+        current = self.detail.award.entity_id if self.detail.award else None
+        if current is None or not self.proxy.index_of(current).isValid():
+            if self.proxy.rowCount():
+                self.list.setCurrentIndex(self.proxy.index(0, 0))
+            else:
+                self.detail.show_award(None)
+
+    def _set_grid(self, grid: bool) -> None:
+        self.delegate.grid = grid
+        self.grid_button.setChecked(grid)
+        self.list_button.setChecked(not grid)
+        self.list.setViewMode(QListView.ViewMode.IconMode if grid else QListView.ViewMode.ListMode)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setGridSize(CARD if grid else self.list.gridSize().__class__())
+        self.list.setSpacing(4 if grid else 0)
+        self.list.scheduleDelayedItemsLayout()
+
+    def _select(self, entity_id: str | None) -> None:
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            award = index.data(BadgeListModel.BadgeRole)
+            if entity_id is None or (isinstance(award, Award) and award.entity_id == entity_id):
+                self.list.setCurrentIndex(index)
+                return
+
+    def _on_list_selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        award = indexes[0].data(BadgeListModel.BadgeRole) if indexes else None
+        if isinstance(award, Award):
+            self.detail.show_award(award, self._pixmaps.get(award.entity_id))
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+
+def _toggle(symbol: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(symbol)
+    button.setCheckable(True)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    return button

@@ -1,0 +1,97 @@
+"""The Backpack view: filters drive the list, selection drives the detail pane, text stays plain."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from backpack_desktop.domain.models import Award, parse_award
+from backpack_desktop.domain.status import Status
+from backpack_desktop.sandbox.dataset import anchor_day, load_demo
+from backpack_desktop.sandbox.serializers import Urls, award_json
+from backpack_desktop.ui.backpack_view import BackpackView
+
+URLS = Urls("http://127.0.0.1:1", "http://127.0.0.1:2")
+
+
+def demo_awards() -> tuple[Award, ...]:
+    data = load_demo(7, "pw", anchor_day())
+    return tuple(parse_award(award_json(record, URLS, True, True)) for record in data.awards)
+
+
+def hostile_award() -> Award:
+    record = load_demo(7, "pw", anchor_day()).awards[0]
+    raw = award_json(record, URLS, True, True)
+    raw["badgeclass"]["name"] = "<b>Bold</b> <img src=file:///etc/passwd> \u202egnp.exe " + "x" * 100_000
+    raw["badgeclass"]["description"] = '<a href="javascript:alert(1)">click</a>'
+    raw["badgeclass"]["issuer"]["name"] = "<i>Issuer</i>"
+    return parse_award(raw)
+
+
+def make_view(qtbot, awards: tuple[Award, ...]) -> BackpackView:
+    view = BackpackView()
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    view.set_awards(awards)
+    return view
+
+
+def test_search_status_issuer_and_clear(qtbot) -> None:
+    view = make_view(qtbot, demo_awards())
+    assert view.proxy.rowCount() == 14 and view.count.text() == "14 badges"
+    view.search.setText("DATA analysis")
+    assert view.proxy.rowCount() == 1 and view.count.text() == "1 of 14 badges"
+    assert view.clear_button.isVisible()
+    view.search.clear()
+    view.status.setCurrentIndex(view.status.findData(Status.EXPIRED))
+    assert view.proxy.rowCount() == 2
+    view.issuer.setCurrentIndex(view.issuer.findData("Northwind Institute of Technology"))
+    assert view.proxy.rowCount() == 1
+    view.clear_filters()
+    assert view.proxy.rowCount() == 14 and not view.clear_button.isVisible()
+
+
+def test_no_match_shows_the_empty_state_with_clear_filters(qtbot) -> None:
+    view = make_view(qtbot, demo_awards())
+    view.search.setText("zzzz nothing")
+    assert view.list_stack.currentIndex() == 1 and "match" in view.empty.text()
+    view.empty_action.click()
+    assert view.proxy.rowCount() == 14 and view.list_stack.currentIndex() == 0
+
+
+def test_empty_backpack_says_what_to_do(qtbot) -> None:
+    view = make_view(qtbot, ())
+    assert view.list_stack.currentIndex() == 1 and "Sync" in view.empty.text()
+
+
+def test_selection_drives_the_detail_pane_and_json(qtbot) -> None:
+    view = make_view(qtbot, demo_awards())
+    view.list.setCurrentIndex(view.proxy.index(3, 0))
+    award = view.proxy.index(3, 0).data(view.model.BadgeRole)
+    assert view.detail.award == award
+    texts = [label.text() for label in view.detail.findChildren(QLabel)]
+    assert award.name in texts and award.entity_id in texts
+    with qtbot.waitSignal(view.json_requested) as asked:
+        next(b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "View JSON").click()
+    assert asked.args == [award]
+    not_yet = [
+        b for b in view.detail.findChildren(type(view.clear_button)) if b.text() in ("Download", "Share")
+    ]
+    assert not_yet and all(not b.isEnabled() and b.toolTip() for b in not_yet)
+
+
+def test_filtered_out_selection_moves_to_a_visible_badge(qtbot) -> None:
+    view = make_view(qtbot, demo_awards())
+    view.search.setText("python")
+    assert view.detail.award is not None and "Python" in view.detail.award.name
+
+
+def test_issuer_text_is_plain_everywhere(qtbot) -> None:
+    view = make_view(qtbot, (hostile_award(), *demo_awards()[1:]))
+    view.list.setCurrentIndex(view.proxy.index_of(hostile_award().entity_id))
+    labels = view.findChildren(QLabel)
+    assert any("<b>Bold</b>" in label.text() for label in labels)  # shown literally
+    for label in labels:
+        if label.pixmap() is None or label.pixmap().isNull():
+            assert label.textFormat() == Qt.TextFormat.PlainText, label.text()[:60]
