@@ -107,6 +107,7 @@ def build(demo: bool, settings_store: QSettings | None = None) -> AppSession:
         endpoints,
         sandbox.info["username"] if sandbox else None,
         None if demo else open_demo,
+        settings,
     )
     flow.parent = window
     account.load(region)

@@ -90,8 +90,9 @@ def _open_existing(args: argparse.Namespace, stdin: _Stdin) -> CacheStore:
     try:
         return CacheStore.open(directory, keys.default_key_source(_passphrase(args, stdin)), create=False)
     except (CacheIntegrityError, KeyMissingError) as exc:
-        raise UserFacingError(f"{exc} Run 'backpack-desktop sync' to rebuild the cache "
-                              "(the damaged file is kept).") from exc
+        raise UserFacingError(
+            f"{exc} Run 'backpack-desktop sync' to rebuild the cache (the damaged file is kept)."
+        ) from exc
 
 
 def _open_for_sync(directory: Path, key_source: keys.KeySource) -> CacheStore:
@@ -121,8 +122,9 @@ def run_sync(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     with ApiClient(server) as login:
         tokens = password_grant(login, args.username, password, client_id=CLIENT_ID)
     remembered: list[TokenStore] = []  # filled once the account is known
-    manager = TokenManager(server, tokens, client_id=CLIENT_ID,
-                           on_change=lambda fresh: _remember(remembered, fresh))
+    manager = TokenManager(
+        server, tokens, client_id=CLIENT_ID, on_change=lambda fresh: _remember(remembered, fresh)
+    )
     with (
         ApiClient(server, manager) as client,
         _open_for_sync(paths.data_dir(args.data_dir), key_source) as store,
@@ -149,8 +151,9 @@ def _remember(stores: list[TokenStore], tokens: Tokens | None) -> None:
     try:
         stores[0].save(tokens, CLIENT_ID)
     except InsecureKeyringError:
-        print("note: no secure keyring here, so this sign-in is not remembered on this device.",
-              file=sys.stderr)
+        print(
+            "note: no secure keyring here, so this sign-in is not remembered on this device.", file=sys.stderr
+        )
         stores.clear()
     except CacheError as exc:  # the keyring did not answer, or the cache was busy
         print(f"note: this sign-in could not be remembered: {exc}", file=sys.stderr)
@@ -169,11 +172,16 @@ def run_signout(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
         if not outcome.had_sign_in:
             print(NO_SIGN_IN, file=sys.stderr)
         elif outcome.revoked:
-            print(f"Signed out: {outcome.server} revoked the sign-in and this computer forgot it.",
-                  file=sys.stderr)
+            print(
+                f"Signed out: {outcome.server} revoked the sign-in and this computer forgot it.",
+                file=sys.stderr,
+            )
         else:
-            print(f"Signed out on this computer. {outcome.server} could not be reached, so the old "
-                  "sign-in stays valid there until it expires.", file=sys.stderr)
+            print(
+                f"Signed out on this computer. {outcome.server} could not be reached, so the old "
+                "sign-in stays valid there until it expires.",
+                file=sys.stderr,
+            )
         if args.delete_cache:
             delete_offline_copy(store)
             print("The offline copy of your badges was deleted.", file=sys.stderr)

@@ -215,9 +215,7 @@ def _parse_svg(svg: bytes) -> Element:
     """Parse hostile SVG: a DOCTYPE is allowed (it is never fetched), entities are not."""
     _check_size(svg)
     try:
-        root: Element = safe_et.fromstring(
-            svg, forbid_dtd=False, forbid_entities=True, forbid_external=True
-        )
+        root: Element = safe_et.fromstring(svg, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise UnsafeXmlError(
             "the SVG image declares XML entities or external references, refused for safety"

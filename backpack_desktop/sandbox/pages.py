@@ -44,9 +44,11 @@ button{font-family:inherit;margin-top:18px;background:#c7162b;color:#fff;border:
 
 
 def _page(title: str, body: str, style: str, header: str = "") -> str:
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-            f"<meta name=\"viewport\" content=\"width=device-width\"><style>{style}</style></head>"
-            f"<body>{header}<main>{body}</main></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'<meta name="viewport" content="width=device-width"><style>{style}</style></head>'
+        f"<body>{header}<main>{body}</main></body></html>"
+    )
 
 
 def _hidden(fields: dict[str, str]) -> str:
@@ -59,27 +61,35 @@ def _error(message: str | None) -> str:
 
 def badgr_login(next_url: str, canvas_url: str, error: str | None = None, email: str = "") -> str:
     """The Canvas Credentials sign-in page."""
-    body = (f"<h1>Sign in to Canvas Credentials</h1>{_error(error)}"
-            f'<form method="post" action="/auth/login" id="login">{_hidden({"next": next_url})}'
-            f'<label for="email">Email</label><input type="email" id="email" name="email" value="{escape(email)}" autocomplete="username" required>'
-            f'<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>'
-            '<button class="primary" type="submit" id="submit">Sign in</button></form>'
-            '<p class="or">or</p>'
-            f'<a class="button canvas" id="canvas" href="{escape(canvas_url)}">Sign in with Canvas</a>'
-            '<p class="muted">Sandbox server for Backpack Desktop. No real accounts.</p>')
-    return _page("Sign in · Canvas Credentials", body, _BADGR_STYLE, "<header>Canvas Credentials · sandbox</header>")
+    body = (
+        f"<h1>Sign in to Canvas Credentials</h1>{_error(error)}"
+        f'<form method="post" action="/auth/login" id="login">{_hidden({"next": next_url})}'
+        f'<label for="email">Email</label><input type="email" id="email" name="email" value="{escape(email)}" autocomplete="username" required>'
+        f'<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>'
+        '<button class="primary" type="submit" id="submit">Sign in</button></form>'
+        '<p class="or">or</p>'
+        f'<a class="button canvas" id="canvas" href="{escape(canvas_url)}">Sign in with Canvas</a>'
+        '<p class="muted">Sandbox server for Backpack Desktop. No real accounts.</p>'
+    )
+    return _page(
+        "Sign in · Canvas Credentials", body, _BADGR_STYLE, "<header>Canvas Credentials · sandbox</header>"
+    )
 
 
 def badgr_consent(app_name: str, user_name: str, scopes: tuple[str, ...], fields: dict[str, str]) -> str:
     """The consent page with Allow and Deny."""
     items = "".join(f"<li>{escape(SCOPE_TEXT.get(s, s))}</li>" for s in scopes)
-    body = (f"<h1>Authorize {escape(app_name)}</h1>"
-            f"<p>Signed in as <strong>{escape(user_name)}</strong>. {escape(app_name)} would like to:</p>"
-            f"<ul id=\"scopes\">{items}</ul>"
-            f'<form method="post" action="/auth/oauth2/authorize" id="consent">{_hidden(fields)}'
-            '<button class="primary" name="decision" value="allow" id="allow">Allow</button> '
-            '<button class="secondary" name="decision" value="deny" id="deny">Deny</button></form>')
-    return _page("Authorize · Canvas Credentials", body, _BADGR_STYLE, "<header>Canvas Credentials · sandbox</header>")
+    body = (
+        f"<h1>Authorize {escape(app_name)}</h1>"
+        f"<p>Signed in as <strong>{escape(user_name)}</strong>. {escape(app_name)} would like to:</p>"
+        f'<ul id="scopes">{items}</ul>'
+        f'<form method="post" action="/auth/oauth2/authorize" id="consent">{_hidden(fields)}'
+        '<button class="primary" name="decision" value="allow" id="allow">Allow</button> '
+        '<button class="secondary" name="decision" value="deny" id="deny">Deny</button></form>'
+    )
+    return _page(
+        "Authorize · Canvas Credentials", body, _BADGR_STYLE, "<header>Canvas Credentials · sandbox</header>"
+    )
 
 
 def badgr_error(title: str, message: str) -> str:
@@ -90,18 +100,22 @@ def badgr_error(title: str, message: str) -> str:
 
 def badgr_public_award(name: str, issuer: str, issued: str, image_url: str, description: str) -> str:
     """The human-readable public page of an award (where share links land in a browser)."""
-    body = (f'<img src="{escape(image_url)}" alt="" width="160" height="160">'
-            f"<h1>{escape(name)}</h1><p>Issued by <strong>{escape(issuer)}</strong> on {escape(issued)}</p>"
-            f"<p>{escape(description)}</p>")
+    body = (
+        f'<img src="{escape(image_url)}" alt="" width="160" height="160">'
+        f"<h1>{escape(name)}</h1><p>Issued by <strong>{escape(issuer)}</strong> on {escape(issued)}</p>"
+        f"<p>{escape(description)}</p>"
+    )
     return _page(name, body, _BADGR_STYLE, "<header>Canvas Credentials · sandbox</header>")
 
 
 def canvas_login(fields: dict[str, str], cancel_url: str, error: str | None = None) -> str:
     """The Canvas LMS login page of the "Sign in with Canvas" hop."""
-    body = ('<div class="brand">Canvas LMS</div><p>Sandbox institution login</p>'
-            f'{_error(error)}<form method="post" action="/login/canvas" id="login">{_hidden(fields)}'
-            '<label for="username">Email</label><input type="email" id="username" name="username" autocomplete="username" required>'
-            '<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>'
-            '<button type="submit" id="submit">Log In</button></form>'
-            f'<p><a id="cancel" href="{escape(cancel_url)}">Cancel</a></p>')
+    body = (
+        '<div class="brand">Canvas LMS</div><p>Sandbox institution login</p>'
+        f'{_error(error)}<form method="post" action="/login/canvas" id="login">{_hidden(fields)}'
+        '<label for="username">Email</label><input type="email" id="username" name="username" autocomplete="username" required>'
+        '<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>'
+        '<button type="submit" id="submit">Log In</button></form>'
+        f'<p><a id="cancel" href="{escape(cancel_url)}">Cancel</a></p>'
+    )
     return _page("Log In to Canvas", body, _CANVAS_STYLE)

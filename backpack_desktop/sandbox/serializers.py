@@ -92,8 +92,12 @@ def award_json(
 def _recipient(award: AwardRecord, plaintext: bool) -> dict[str, Any]:
     # Key order differs between the v2 serializer and the public OB JSON (recorded examples).
     if plaintext:
-        data: dict[str, Any] = {"identity": award.identity, "hashed": award.hashed, "type": "email",
-                                "plaintextIdentity": award.recipient_email}
+        data: dict[str, Any] = {
+            "identity": award.identity,
+            "hashed": award.hashed,
+            "type": "email",
+            "plaintextIdentity": award.recipient_email,
+        }
     else:
         data = {"hashed": award.hashed, "type": "email", "identity": award.identity}
     if award.hashed:

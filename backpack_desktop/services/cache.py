@@ -69,8 +69,9 @@ class CacheStore:
         keys: The key source that unlocked it (``keys.delete()`` forgets the key).
     """
 
-    def __init__(self, conn: sqlite3.Connection, header: fmt.Header, aead: AESGCM,
-                 keys: KeySource, path: Path | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, header: fmt.Header, aead: AESGCM, keys: KeySource, path: Path | None
+    ) -> None:
         self.path, self.keys = path, keys
         self._conn: sqlite3.Connection | None = conn
         self._header, self._aead = header, aead
@@ -130,9 +131,11 @@ class CacheStore:
     def get(self, kind: str, record_id: str) -> bytes | None:
         """One record's plaintext, None if absent; CacheIntegrityError if it fails to verify."""
         with self._lock:
-            row = self._db().execute(
-                "SELECT nonce, ciphertext FROM records WHERE kind = ? AND id = ?", (kind, record_id)
-            ).fetchone()
+            row = (
+                self._db()
+                .execute("SELECT nonce, ciphertext FROM records WHERE kind = ? AND id = ?", (kind, record_id))
+                .fetchone()
+            )
         return None if row is None else self._open_record(kind, record_id, row[0], row[1])
 
     def ids(self, kind: str) -> list[str]:
@@ -144,9 +147,11 @@ class CacheStore:
     def load(self, kind: str) -> tuple[dict[str, bytes], list[CacheIntegrityError]]:
         """Every record of ``kind``: the authentic ones, and an error for each damaged one."""
         with self._lock:
-            rows = self._db().execute(
-                "SELECT id, nonce, ciphertext FROM records WHERE kind = ?", (kind,)
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute("SELECT id, nonce, ciphertext FROM records WHERE kind = ?", (kind,))
+                .fetchall()
+            )
         good: dict[str, bytes] = {}
         bad: list[CacheIntegrityError] = []
         for record_id, nonce, ciphertext in rows:
@@ -187,8 +192,9 @@ class CacheStore:
     def __enter__(self) -> CacheStore:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _db(self) -> sqlite3.Connection:
@@ -211,7 +217,8 @@ class CacheStore:
         except (InvalidTag, ValueError, TypeError):
             raise CacheIntegrityError(
                 f"The cached {kind} record {record_id!r} is damaged or was tampered with",
-                kind, record_id,
+                kind,
+                record_id,
             ) from None
 
 
@@ -229,8 +236,10 @@ class CacheTransaction:
     def put(self, kind: str, record_id: str, data: bytes) -> None:
         """Encrypt and stage one record (written to the WAL, not held in memory)."""
         sealed = self._store._seal(kind, record_id, data)
-        self._run("INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?)",
-                  (kind, record_id, sealed.nonce, sealed.ciphertext))
+        self._run(
+            "INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?)",
+            (kind, record_id, sealed.nonce, sealed.ciphertext),
+        )
 
     def keep(self, kind: str, record_id: str) -> bool:
         """Keep the live record unchanged; False (nothing kept) if it is absent or damaged."""
@@ -254,10 +263,15 @@ class CacheTransaction:
         with store._lock:
             header = fmt.next_generation(store._header, store._aead)
             for kind in dict.fromkeys(kinds):
-                self._run("DELETE FROM records WHERE kind = ? AND id NOT IN "
-                          "(SELECT id FROM staging WHERE kind = ?)", (kind, kind))
-            self._run("INSERT OR REPLACE INTO records (kind, id, nonce, ciphertext) "
-                      "SELECT kind, id, nonce, ciphertext FROM staging WHERE nonce IS NOT NULL")
+                self._run(
+                    "DELETE FROM records WHERE kind = ? AND id NOT IN "
+                    "(SELECT id FROM staging WHERE kind = ?)",
+                    (kind, kind),
+                )
+            self._run(
+                "INSERT OR REPLACE INTO records (kind, id, nonce, ciphertext) "
+                "SELECT kind, id, nonce, ciphertext FROM staging WHERE nonce IS NOT NULL"
+            )
             self._run("DELETE FROM staging")
             self._run("UPDATE header SET body = ?, checksum = ? WHERE id = 1", header.row())
             self._run("COMMIT")

@@ -62,8 +62,7 @@ def _move_sidecars(path: Path, target: Path) -> None:
 
 def connect(target: str) -> sqlite3.Connection:
     """Open SQLite in autocommit mode (we issue BEGIN/COMMIT) with the cache's safety settings."""
-    conn = sqlite3.connect(target, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
-                           check_same_thread=False)
+    conn = sqlite3.connect(target, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
         # Connection settings only: nothing here writes to the file.
         conn.execute("PRAGMA synchronous=FULL")
@@ -75,8 +74,9 @@ def connect(target: str) -> sqlite3.Connection:
     return conn
 
 
-def initialise(conn: sqlite3.Connection, key_id: str, protection: Protection,
-                kek: bytes) -> tuple[fmt.Header, AESGCM]:
+def initialise(
+    conn: sqlite3.Connection, key_id: str, protection: Protection, kek: bytes
+) -> tuple[fmt.Header, AESGCM]:
     """Write the schema and a new header (with a fresh DEK) into an empty database."""
     header, aead = fmt.new_header(key_id, protection, kek)
     conn.execute("BEGIN IMMEDIATE")

@@ -49,8 +49,7 @@ _KEY_CHECK = b"backpack-desktop cache key check"
 HEADER_DAMAGED = "The cache header is damaged or was tampered with"
 
 SCHEMA = (
-    "CREATE TABLE header (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL,"
-    " checksum BLOB NOT NULL)",
+    "CREATE TABLE header (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL, checksum BLOB NOT NULL)",
     "CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, nonce BLOB NOT NULL,"
     " ciphertext BLOB NOT NULL, PRIMARY KEY (kind, id))",
     # Rows with a NULL nonce mark records kept unchanged by the pending transaction.
@@ -89,11 +88,17 @@ class Header:
 
     def body(self) -> bytes:
         """The canonical JSON body (sorted keys, no spaces) that the checksum covers."""
-        return _canonical({
-            "magic": MAGIC, "format_version": FORMAT_VERSION, "key_id": self.key_id,
-            "protection": self.protection, "wrapped_dek": self.wrapped_dek.to_json(),
-            "key_check": self.key_check.to_json(), "generation": self.generation,
-        })
+        return _canonical(
+            {
+                "magic": MAGIC,
+                "format_version": FORMAT_VERSION,
+                "key_id": self.key_id,
+                "protection": self.protection,
+                "wrapped_dek": self.wrapped_dek.to_json(),
+                "key_check": self.key_check.to_json(),
+                "generation": self.generation,
+            }
+        )
 
     def row(self) -> tuple[bytes, bytes]:
         """``(body, checksum)`` as stored in the header table."""
@@ -110,8 +115,7 @@ def _b64(raw: bytes) -> str:
 
 
 def _wrap_aad(key_id: str, protection: dict[str, Any]) -> bytes:
-    fields = {"magic": MAGIC, "format_version": FORMAT_VERSION, "key_id": key_id,
-              "protection": protection}
+    fields = {"magic": MAGIC, "format_version": FORMAT_VERSION, "key_id": key_id, "protection": protection}
     return b"wrap|" + _canonical(fields)
 
 
@@ -213,8 +217,11 @@ def unlock(header: Header, kek: bytes) -> AESGCM:
             the header was edited and its checksum recomputed.
     """
     try:
-        dek = AESGCM(kek).decrypt(header.wrapped_dek.nonce, header.wrapped_dek.ciphertext,
-                                  _wrap_aad(header.key_id, header.protection))
+        dek = AESGCM(kek).decrypt(
+            header.wrapped_dek.nonce,
+            header.wrapped_dek.ciphertext,
+            _wrap_aad(header.key_id, header.protection),
+        )
     except (InvalidTag, ValueError):
         raise WrongKeyError("The passphrase or keyring key does not open this cache") from None
     if len(dek) != DEK_BYTES:
@@ -227,8 +234,11 @@ def unlock(header: Header, kek: bytes) -> AESGCM:
 def check_key(header: Header, aead: AESGCM) -> None:
     """Verify the key check, which also authenticates the generation; raise on mismatch."""
     try:
-        plain = aead.decrypt(header.key_check.nonce, header.key_check.ciphertext,
-                             _key_check_aad(header.key_id, header.generation))
+        plain = aead.decrypt(
+            header.key_check.nonce,
+            header.key_check.ciphertext,
+            _key_check_aad(header.key_id, header.generation),
+        )
     except InvalidTag:
         raise CacheIntegrityError(HEADER_DAMAGED) from None
     if not hmac.compare_digest(plain, _KEY_CHECK):
@@ -243,7 +253,8 @@ def migrate(conn: sqlite3.Connection, raw: dict[str, Any], kek: bytes) -> dict[s
             step = MIGRATIONS.get(raw["format_version"])
             if step is None:
                 raise UnsupportedCacheVersionError(
-                    "This cache uses an old format this version cannot read; sync again")
+                    "This cache uses an old format this version cannot read; sync again"
+                )
             raw = step(conn, raw, kek)
         conn.execute("UPDATE header SET body = ?, checksum = ? WHERE id = 1", parse_header(raw).row())
         conn.execute("COMMIT")

@@ -28,14 +28,16 @@ from backpack_desktop.domain.errors import InsecureKeyringError, KeyUnavailableE
 #: Seconds a single keyring call may take. Read at each call, so tests can lower it.
 KEYRING_TIMEOUT_S = 5.0
 #: Keyring backends that keep secrets in a real OS secret store, by class path.
-SECURE_BACKENDS = frozenset({
-    "keyring.backends.SecretService.Keyring",
-    "keyring.backends.libsecret.Keyring",
-    "keyring.backends.macOS.Keyring",
-    "keyring.backends.Windows.WinVaultKeyring",
-    "keyring.backends.kwallet.DBusKeyring",
-    "keyring.backends.kwallet.DBusKeyringKWallet4",
-})
+SECURE_BACKENDS = frozenset(
+    {
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.Windows.WinVaultKeyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+    }
+)
 _ADVICE = "protect the cache with a passphrase (--passphrase-stdin)"
 _T = TypeVar("_T")
 
@@ -58,13 +60,11 @@ def vet_backend(backend: KeyringBackend) -> KeyringBackend:
             return wrapped[0]
         names = ", ".join(backend_path(b) for b in wrapped) or "nothing"
         raise InsecureKeyringError(
-            f"The keyring backend {backend_path(backend)} chains insecure stores ({names}); "
-            f"{_ADVICE}"
+            f"The keyring backend {backend_path(backend)} chains insecure stores ({names}); {_ADVICE}"
         )
     if backend_path(backend) not in SECURE_BACKENDS:
         raise InsecureKeyringError(
-            f"The keyring backend {backend_path(backend)} does not store secrets securely; "
-            f"{_ADVICE}"
+            f"The keyring backend {backend_path(backend)} does not store secrets securely; {_ADVICE}"
         )
     return backend
 

@@ -44,8 +44,7 @@ from backpack_desktop.services import keyring_access as vault
 
 KEK_BYTES = 32
 NO_SECURE_KEYRING = (
-    "No secure keyring is available on this machine; protect the cache with a passphrase "
-    "(--passphrase-stdin)"
+    "No secure keyring is available on this machine; protect the cache with a passphrase (--passphrase-stdin)"
 )
 
 #: A JSON-ready description of how a KEK is protected, stored in the cache header.
@@ -131,8 +130,7 @@ class KeyringKeySource(KeySource):
         kek = secrets.token_bytes(KEK_BYTES)
         vault.write_secret(backend, self.service, _entry(key_id), base64.b64encode(kek).decode())
         self._last_key_id = key_id
-        return kek, {"method": self.method, "backend": vault.backend_path(backend),
-                     "service": self.service}
+        return kek, {"method": self.method, "backend": vault.backend_path(backend), "service": self.service}
 
     def unlock(self, key_id: str, protection: Protection) -> bytes:
         """Fetch the KEK; never creates one, whatever goes wrong."""
@@ -147,8 +145,7 @@ class KeyringKeySource(KeySource):
         value = vault.read_secret(backend, self.service, _entry(key_id))
         if value is None:
             raise KeyMissingError(
-                "The keyring no longer holds this cache's key; the cache will be set aside and "
-                "synced again"
+                "The keyring no longer holds this cache's key; the cache will be set aside and synced again"
             )
         try:
             kek = base64.b64decode(value, validate=True)
@@ -202,8 +199,11 @@ class PassphraseKeySource(KeySource):
         salt = secrets.token_bytes(16)
         self._last_key_id = key_id
         return self._derive(salt, self.params), {
-            "method": self.method, "kdf": "argon2id", "salt": base64.b64encode(salt).decode("ascii"),
-            "memory_kib": self.params.memory_kib, "iterations": self.params.iterations,
+            "method": self.method,
+            "kdf": "argon2id",
+            "salt": base64.b64encode(salt).decode("ascii"),
+            "memory_kib": self.params.memory_kib,
+            "iterations": self.params.iterations,
             "lanes": self.params.lanes,
         }
 
@@ -218,8 +218,13 @@ class PassphraseKeySource(KeySource):
         return "a passphrase"
 
     def _derive(self, salt: bytes, params: KdfParams) -> bytes:
-        kdf = Argon2id(salt=salt, length=KEK_BYTES, iterations=params.iterations,
-                       lanes=params.lanes, memory_cost=params.memory_kib)
+        kdf = Argon2id(
+            salt=salt,
+            length=KEK_BYTES,
+            iterations=params.iterations,
+            lanes=params.lanes,
+            memory_cost=params.memory_kib,
+        )
         return kdf.derive(self._secret)
 
 
@@ -233,8 +238,11 @@ def _read_kdf(protection: Protection) -> tuple[bytes, KdfParams]:
     ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
     if ok and len(ints) == 3:
         memory, iterations, lanes = ints
-        if (1 <= lanes <= _MAX_LANES and 1 <= iterations <= _MAX_ITERATIONS
-                and 8 * lanes <= memory <= _MAX_MEMORY_KIB):
+        if (
+            1 <= lanes <= _MAX_LANES
+            and 1 <= iterations <= _MAX_ITERATIONS
+            and 8 * lanes <= memory <= _MAX_MEMORY_KIB
+        ):
             return salt, KdfParams(memory, iterations, lanes)
     raise CacheIntegrityError("The cache header holds impossible key-derivation settings")
 

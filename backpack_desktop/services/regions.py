@@ -90,10 +90,19 @@ HOSTED: tuple[Region, ...] = (
     _hosted("ca", "Canada", "https://api.ca.badgr.io", "https://ca.badgr.com"),
     _hosted("sg", "Singapore", "https://api.sg.badgr.io", "https://sg.badgr.com"),
     *(
-        _hosted(f"parchment-{tld}", f"Parchment Digital Badges ({name})",
-                f"https://api.badges.parchment.{tld}", None)
-        for tld, name in (("com", "US"), ("eu", "Europe"), ("au", "Australia"),
-                          ("ca", "Canada"), ("sg", "Singapore"))
+        _hosted(
+            f"parchment-{tld}",
+            f"Parchment Digital Badges ({name})",
+            f"https://api.badges.parchment.{tld}",
+            None,
+        )
+        for tld, name in (
+            ("com", "US"),
+            ("eu", "Europe"),
+            ("au", "Australia"),
+            ("ca", "Canada"),
+            ("sg", "Singapore"),
+        )
     ),
 )
 
@@ -108,8 +117,14 @@ def regions(config: RegionConfig | None = None) -> tuple[Region, ...]:
     found = [with_overrides(r, config.get(r.key, {})) for r in HOSTED]
     custom = config.get(CUSTOM)
     if custom and _text(custom, "api") and _text(custom, "ui"):
-        found.append(custom_region(str(custom["api"]), str(custom["ui"]),
-                                   _text(custom, "client_id"), _text(custom, "redirect_uri")))
+        found.append(
+            custom_region(
+                str(custom["api"]),
+                str(custom["ui"]),
+                _text(custom, "client_id"),
+                _text(custom, "redirect_uri"),
+            )
+        )
     return tuple(found)
 
 
@@ -152,16 +167,25 @@ def custom_region(api: str, ui: str, client_id: str | None = None, redirect_uri:
         UnsafeUrlError: an address is not https (plain http only for this computer).
     """
     return Region(
-        CUSTOM, "Custom server", urlpolicy.check_api_base(api), check_ui(ui),
-        client_id or None, check_redirect(redirect_uri) if redirect_uri else None,
+        CUSTOM,
+        "Custom server",
+        urlpolicy.check_api_base(api),
+        check_ui(ui),
+        client_id or None,
+        check_redirect(redirect_uri) if redirect_uri else None,
     )
 
 
 def sandbox_region(info: Mapping[str, Any]) -> Region:
     """The local sandbox (demo mode) from its connection details (``SandboxServer.info``)."""
     return Region(
-        SANDBOX, "Sandbox (demo)", urlpolicy.check_api_base(str(info["api"])), check_ui(str(info["ui"])),
-        str(info["client_id"]), check_redirect(str(info["redirect_uri"])), demo_only=True,
+        SANDBOX,
+        "Sandbox (demo)",
+        urlpolicy.check_api_base(str(info["api"])),
+        check_ui(str(info["ui"])),
+        str(info["client_id"]),
+        check_redirect(str(info["redirect_uri"])),
+        demo_only=True,
     )
 
 

@@ -65,8 +65,9 @@ def _revoke_one(
     form = {"token": token, "token_type_hint": hint, "client_id": client_id}
     try:
         # Half the time left for connecting and half for the answer: together within the budget.
-        with session.post(url, data=form, timeout=(remaining / 2, remaining / 2),
-                          allow_redirects=False, stream=True) as response:
+        with session.post(
+            url, data=form, timeout=(remaining / 2, remaining / 2), allow_redirects=False, stream=True
+        ) as response:
             status = response.status_code
     except requests.RequestException as exc:
         log.debug("token revocation did not reach the server (%s)", type(exc).__name__)

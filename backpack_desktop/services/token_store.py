@@ -185,8 +185,12 @@ class TokenStore:
 
 
 def _record(tokens: Tokens, client_id: str) -> dict[str, Any]:
-    record: dict[str, Any] = {"v": FORMAT, "client_id": client_id, "scope": tokens.scope,
-                              "access_token": tokens.access_token}
+    record: dict[str, Any] = {
+        "v": FORMAT,
+        "client_id": client_id,
+        "scope": tokens.scope,
+        "access_token": tokens.access_token,
+    }
     if tokens.refresh_token:
         record["refresh_token"] = tokens.refresh_token
     return record
@@ -208,6 +212,9 @@ def _sign_in(record: dict[str, Any]) -> SavedSignIn | None:
     scope, client_id = record.get("scope", ""), record.get("client_id")
     if not isinstance(access, str) or not access or not isinstance(client_id, str):
         return None
-    tokens = Tokens.restored(access, refresh if isinstance(refresh, str) and refresh else None,
-                             scope if isinstance(scope, str) else "")
+    tokens = Tokens.restored(
+        access,
+        refresh if isinstance(refresh, str) and refresh else None,
+        scope if isinstance(scope, str) else "",
+    )
     return SavedSignIn(tokens, client_id)

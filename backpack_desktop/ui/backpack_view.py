@@ -7,14 +7,24 @@ them to the controls and shows empty states that say what to do next.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLineEdit,
     QListView,
+    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -26,7 +36,7 @@ from PySide6.QtWidgets import (
 from backpack_desktop.domain.models import Award
 from backpack_desktop.domain.status import Status
 from backpack_desktop.ui.badge_delegate import CARD, BadgeDelegate
-from backpack_desktop.ui.detail_pane import DetailPane
+from backpack_desktop.ui.detail_pane import NOT_YET, DetailPane
 from backpack_desktop.ui.models.badge_filter_proxy import BadgeFilterProxy, SortOrder
 from backpack_desktop.ui.models.badge_list_model import BadgeListModel
 from backpack_desktop.ui.widgets import plain_label
@@ -55,6 +65,7 @@ class BackpackView(QWidget):
         self.proxy = BadgeFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self._pixmaps: dict[str, QPixmap] = {}
+        self.last_menu: QMenu | None = None
         self._build_ui()
         self._connect_signals()
         self._refresh_counts()
@@ -106,7 +117,7 @@ class BackpackView(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setUniformItemSizes(True)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self._set_grid(True)
+        self.set_grid(True)
         self.empty = plain_label()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_action = QPushButton("Clear filters")
@@ -134,8 +145,8 @@ class BackpackView(QWidget):
         self.status.currentIndexChanged.connect(lambda _i: self.proxy.set_status(self.status.currentData()))
         self.issuer.currentIndexChanged.connect(lambda _i: self.proxy.set_issuer(self.issuer.currentData()))
         self.sort.currentIndexChanged.connect(lambda _i: self.proxy.set_sort_order(self.sort.currentData()))
-        self.grid_button.clicked.connect(lambda: self._set_grid(True))
-        self.list_button.clicked.connect(lambda: self._set_grid(False))
+        self.grid_button.clicked.connect(lambda: self.set_grid(True))
+        self.list_button.clicked.connect(lambda: self.set_grid(False))
         self.clear_button.clicked.connect(self.clear_filters)
         self.empty_action.clicked.connect(self.clear_filters)
         self.proxy.results_changed.connect(lambda _shown: self._on_results_changed())
@@ -144,8 +155,11 @@ class BackpackView(QWidget):
         self.proxy.rowsRemoved.connect(self._refresh_counts)
         self.list.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
         self.detail.view_json_requested.connect(self.json_requested)
+        self.list.customContextMenuRequested.connect(self._on_list_context_menu_requested)
+        self.delegate.menu_requested.connect(self._on_delegate_menu_requested)
+        self.list.setMouseTracking(True)  # the "⋯" button shows on hover
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self.search.clear)
+        self.search.installEventFilter(self)  # Esc clears the search (see eventFilter)
 
     # -- data ------------------------------------------------------------------------------
     def set_awards(self, awards: tuple[Award, ...]) -> None:
@@ -211,7 +225,8 @@ class BackpackView(QWidget):
             else:
                 self.detail.show_award(None)
 
-    def _set_grid(self, grid: bool) -> None:
+    def set_grid(self, grid: bool) -> None:
+        """Show cards (True) or rows (False)."""
         self.delegate.grid = grid
         self.grid_button.setChecked(grid)
         self.list_button.setChecked(not grid)
@@ -235,6 +250,44 @@ class BackpackView(QWidget):
         award = indexes[0].data(BadgeListModel.BadgeRole) if indexes else None
         if isinstance(award, Award):
             self.detail.show_award(award, self._pixmaps.get(award.entity_id))
+
+    def options_menu(self, award: Award) -> QMenu:
+        """The same actions as the detail pane, for one badge (right-click and "⋯")."""
+        menu = QMenu(self)
+        view_json = menu.addAction("View Badge Award JSON")
+        view_json.triggered.connect(lambda: self.json_requested.emit(award))
+        for name, why in NOT_YET.items():
+            action = menu.addAction(name)
+            action.setEnabled(False)
+            action.setToolTip(why)
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def _show_menu(self, index: QModelIndex | QPersistentModelIndex, where: QPoint) -> None:
+        award = index.data(BadgeListModel.BadgeRole) if index.isValid() else None
+        if isinstance(award, Award):
+            self.list.setCurrentIndex(self.proxy.index(index.row(), 0))
+            self.last_menu = self.options_menu(award)
+            self.last_menu.popup(where)
+
+    def _on_list_context_menu_requested(self, position: QPoint) -> None:
+        self._show_menu(self.list.indexAt(position), self.list.viewport().mapToGlobal(position))
+
+    def _on_delegate_menu_requested(self, index: QPersistentModelIndex, where: QPoint) -> None:
+        self._show_menu(index, where)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Esc in the search box clears it (and with it the search filter)."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.search.text()
+        ):
+            self.search.clear()
+            return True
+        return super().eventFilter(watched, event)
 
     def _focus_search(self) -> None:
         self.search.setFocus()

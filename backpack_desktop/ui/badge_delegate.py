@@ -6,8 +6,8 @@ full name is in the tooltip. The chip carries a word and a symbol, never colour 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from backpack_desktop.domain.models import Award
@@ -23,15 +23,36 @@ Index = QModelIndex | QPersistentModelIndex
 class BadgeDelegate(QStyledItemDelegate):
     """Draws badges; ``grid`` switches between cards and rows.
 
+    Signals:
+        menu_requested(QPersistentModelIndex, QPoint): the "⋯" button of an item was clicked.
+
     Attributes:
         grid: True for the card grid, False for the list.
         badge_role, status_role: the model roles carrying the Award and its Status.
     """
 
+    menu_requested = Signal(object, object)
+
     def __init__(self, badge_role: int, status_role: int, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.grid = True
         self.badge_role, self.status_role = badge_role, status_role
+
+    def menu_rect(self, rect: QRect) -> QRect:
+        """Where the "⋯" options button of the item in ``rect`` is."""
+        return QRect(rect.right() - 30, rect.top() + 4, 26, 22)
+
+    def editorEvent(self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index) -> bool:  # noqa: N802
+        """A click on "⋯" opens the options menu (the view listens to ``menu_requested``)."""
+        if (
+            event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.menu_rect(option.rect).contains(event.position().toPoint())
+        ):
+            self.menu_requested.emit(QPersistentModelIndex(index), event.globalPosition().toPoint())
+            return True
+        return False
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         """Cards have a fixed size; rows take the view's width."""
@@ -57,6 +78,9 @@ class BadgeDelegate(QStyledItemDelegate):
             self._paint_card(painter, option.rect, award, pixmap, status, text_colour)
         else:
             self._paint_row(painter, option.rect, award, pixmap, status, text_colour)
+        if selected or option.state & QStyle.StateFlag.State_MouseOver:
+            painter.setPen(text_colour)
+            painter.drawText(self.menu_rect(option.rect), int(Qt.AlignmentFlag.AlignCenter), "⋯")
         painter.restore()
 
     def _paint_card(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -35,6 +35,7 @@ from backpack_desktop.services.sync import SyncProgress, SyncResult
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController, AccountView
 from backpack_desktop.ui.backpack_view import BackpackView
+from backpack_desktop.ui.settings import GRID_VIEW, Settings
 from backpack_desktop.ui.widgets import plain_label
 
 THUMBNAIL = 128
@@ -67,12 +68,14 @@ class MainWindow(QMainWindow):
         endpoints: ServerEndpoints | None = None,
         demo_username: str | None = None,
         try_demo: Callable[[], None] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
         self.account, self.endpoints = account, endpoints
         self._icon, self._sign_in, self._demo_username = icon, sign_in, demo_username
         self._try_demo = try_demo
         self._shown: tuple[Award, ...] = ()
+        self._settings = settings
         demo = endpoints is not None and endpoints.demo
         self.setWindowTitle(f"{APP_NAME} — Demo" if demo else APP_NAME)
         self.setWindowIcon(icon)
@@ -80,7 +83,26 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_ui()
         self._connect_signals()
+        self._restore_state()
         self._on_account_changed(account.view)
+
+    def _restore_state(self) -> None:
+        if self._settings is None:
+            return
+        geometry, splitter = self._settings.state("window_geometry"), self._settings.state("splitter")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if splitter is not None:
+            self.backpack.splitter.restoreState(splitter)
+        self.backpack.set_grid(self._settings.get(GRID_VIEW))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Remember size, splitter and view mode for the next start."""
+        if self._settings is not None:
+            self._settings.save_state("window_geometry", self.saveGeometry())
+            self._settings.save_state("splitter", self.backpack.splitter.saveState())
+            self._settings.set(GRID_VIEW, self.backpack.delegate.grid)
+        super().closeEvent(event)
 
     # -- layout ----------------------------------------------------------------------------
     def _build_actions(self) -> None:

@@ -55,6 +55,7 @@ USE_SYSTEM_BROWSER = Preference("account/use_system_browser", False)
 # Single-sign-on pages (https://login.example.edu, …) the embedded sign-in may visit besides
 # the server's own hosts, as a JSON object {"hosts": [...]} (QSettings has no typed lists).
 SSO_HOSTS: Preference[dict[str, Any]] = Preference("account/sso_hosts", {})
+GRID_VIEW = Preference("view/grid", True)
 
 
 class Settings:
@@ -75,11 +76,11 @@ class Settings:
         """Write a preference (persisted by QSettings)."""
         preference.write(self.store, value)
 
-    def window_geometry(self) -> QByteArray | None:
-        """The main window's saved geometry (window state, not a preference)."""
-        value = self.store.value("state/window_geometry")
+    def state(self, name: str) -> QByteArray | None:
+        """Saved window state ``name`` (geometry, splitter): state, not a preference."""
+        value = self.store.value(f"state/{name}")
         return value if isinstance(value, QByteArray) else None
 
-    def save_window_geometry(self, geometry: QByteArray) -> None:
-        """Remember the main window's geometry."""
-        self.store.setValue("state/window_geometry", geometry)
+    def save_state(self, name: str, value: QByteArray) -> None:
+        """Remember window state ``name``."""
+        self.store.setValue(f"state/{name}", value)

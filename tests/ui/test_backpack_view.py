@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -95,3 +96,55 @@ def test_issuer_text_is_plain_everywhere(qtbot) -> None:
     for label in labels:
         if label.pixmap() is None or label.pixmap().isNull():
             assert label.textFormat() == Qt.TextFormat.PlainText, label.text()[:60]
+
+
+def test_keyboard_find_and_escape(qtbot) -> None:
+    from PySide6.QtCore import Qt as QtKeys
+
+    view = make_view(qtbot, demo_awards())
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    find = next(
+        s for s in view.findChildren(QShortcut) if s.key() == QKeySequence(QKeySequence.StandardKey.Find)
+    )
+    find.activated.emit()  # offscreen windows are never active, so the key press cannot reach it
+    assert view.focusWidget() is view.search
+    qtbot.keyClicks(view.search, "agile")
+    assert view.proxy.rowCount() == 1
+    qtbot.keyClick(view.search, QtKeys.Key.Key_Escape)
+    assert view.search.text() == "" and view.proxy.rowCount() == 14
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_every_row_has_the_options_menu(qtbot) -> None:
+    view = make_view(qtbot, demo_awards())
+    award = view.proxy.index(0, 0).data(view.model.BadgeRole)
+    menu = view.options_menu(award)
+    names = [a.text() for a in menu.actions()]
+    assert names[0] == "View Badge Award JSON"
+    assert {"Download", "Share", "Print certificate"} <= set(names)
+    assert all(not a.isEnabled() for a in menu.actions()[1:])
+    with qtbot.waitSignal(view.json_requested) as asked:
+        menu.actions()[0].trigger()
+    assert asked.args == [award]
+    rect = view.list.visualRect(view.proxy.index(0, 0))
+    view.list.customContextMenuRequested.emit(rect.center())  # right-click
+    assert view.last_menu is not None and view.last_menu.isVisible()
+    view.last_menu.close()
+
+
+def test_decompression_bomb_gets_a_placeholder() -> None:
+    import io
+    import zlib
+
+    from backpack_desktop.ui.images import decode_thumbnail
+
+    # a PNG header claiming 30,000 x 30,000 pixels over a few KB of zeros
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = (30_000).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+    body = zlib.compress(b"\x00" * 200_000)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    assert decode_thumbnail(bomb, "image/png", 128) is None
+    assert decode_thumbnail(io.BytesIO(b"GIF89a").getvalue(), "image/x-unknown", 64) is None
