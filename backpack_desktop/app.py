@@ -136,9 +136,13 @@ def _saved_region(key: str, settings: Settings) -> Region | None:
 def create_application() -> QApplication:
     """The QApplication with our names, desktop file id and icon."""
     _prepare_qt_environment()
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    # QtWebEngine is imported only when the sign-in opens; it needs shared GL contexts set
+    # before the application exists.
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(sys.argv[:1])
     app.setOrganizationName("BackpackDesktop")
     app.setApplicationName(APP_NAME)

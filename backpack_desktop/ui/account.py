@@ -11,6 +11,7 @@ thread, in the callbacks.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from backpack_desktop.domain.errors import (
     KeyMissingError,
     UserFacingError,
 )
-from backpack_desktop.services import keys, signout
+from backpack_desktop.services import keys, paths, signout
 from backpack_desktop.services.auth import TokenManager, Tokens
 from backpack_desktop.services.backpack import Backpack, cached_image, load_backpack
 from backpack_desktop.services.cache import DB_NAME, CacheStore, set_aside
@@ -82,7 +83,9 @@ class AccountController(QObject):
         self,
         tasks: TaskManager,
         data_dir: Path | None,
-        key_source: Callable[[], keys.KeySource] = lambda: keys.default_key_source(None),
+        key_source: Callable[[], keys.KeySource] = lambda: keys.default_key_source(
+            os.environ.get(paths.PASSPHRASE_ENV) or None  # as on the command line, for keyring-less desktops
+        ),
         parent: QObject | None = None,
     ) -> None:
         """``data_dir`` None means session-only: an in-memory cache, nothing on disk (demo, kiosk)."""

@@ -14,7 +14,6 @@ from backpack_desktop.services.regions import Region, regions
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController
 from backpack_desktop.ui.settings import OAUTH_CLIENTS, REGION, Settings
-from backpack_desktop.ui.signin_dialog import SignInDialog
 from backpack_desktop.ui.signin_start import EMBEDDED, PASSWORD, PasswordDialog, RegionDialog
 from backpack_desktop.ui.tasks import TaskManager
 
@@ -61,6 +60,9 @@ class SignInFlow:
         return dialog.chosen, mode
 
     def _embedded(self, region: Region) -> None:
+        # QtWebEngine costs ~0.3 s to load: only when someone signs in, not at every start.
+        from backpack_desktop.ui.signin_dialog import SignInDialog
+
         dialog = SignInDialog(region, self._tasks, self._extra_hosts, self.parent)
         client_id = str(region.oauth_client_id)
         dialog.signed_in.connect(

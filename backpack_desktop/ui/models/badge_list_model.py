@@ -60,6 +60,8 @@ def _isolate(text: str) -> str:
 
 
 def _timestamp(value: Any, missing: float) -> float:
+    if value is None:  # most awards never expire: no exception per row for them
+        return missing
     try:
         return float(value.timestamp())
     except (AttributeError, TypeError, ValueError, OverflowError, OSError):
