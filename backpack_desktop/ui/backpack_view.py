@@ -142,14 +142,14 @@ class BackpackView(QWidget):
 
     def _connect_signals(self) -> None:
         self.search.textChanged.connect(self.proxy.set_query)
-        self.status.currentIndexChanged.connect(lambda _i: self.proxy.set_status(self.status.currentData()))
-        self.issuer.currentIndexChanged.connect(lambda _i: self.proxy.set_issuer(self.issuer.currentData()))
-        self.sort.currentIndexChanged.connect(lambda _i: self.proxy.set_sort_order(self.sort.currentData()))
-        self.grid_button.clicked.connect(lambda: self.set_grid(True))
-        self.list_button.clicked.connect(lambda: self.set_grid(False))
+        self.status.currentIndexChanged.connect(self._on_status_changed)
+        self.issuer.currentIndexChanged.connect(self._on_issuer_changed)
+        self.sort.currentIndexChanged.connect(self._on_sort_changed)
+        self.grid_button.clicked.connect(self._on_grid_button_clicked)
+        self.list_button.clicked.connect(self._on_list_button_clicked)
         self.clear_button.clicked.connect(self.clear_filters)
         self.empty_action.clicked.connect(self.clear_filters)
-        self.proxy.results_changed.connect(lambda _shown: self._on_results_changed())
+        self.proxy.results_changed.connect(self._on_results_changed)
         self.proxy.modelReset.connect(self._refresh_counts)
         self.proxy.rowsInserted.connect(self._refresh_counts)
         self.proxy.rowsRemoved.connect(self._refresh_counts)
@@ -211,7 +211,22 @@ class BackpackView(QWidget):
             self.empty_action.show()
         self.list_stack.setCurrentIndex(0 if shown else 1)
 
-    def _on_results_changed(self) -> None:
+    def _on_status_changed(self, _index: int) -> None:
+        self.proxy.set_status(self.status.currentData())
+
+    def _on_issuer_changed(self, _index: int) -> None:
+        self.proxy.set_issuer(self.issuer.currentData())
+
+    def _on_sort_changed(self, _index: int) -> None:
+        self.proxy.set_sort_order(self.sort.currentData())
+
+    def _on_grid_button_clicked(self) -> None:
+        self.set_grid(True)
+
+    def _on_list_button_clicked(self) -> None:
+        self.set_grid(False)
+
+    def _on_results_changed(self, _shown: int = 0) -> None:
         """After filtering: counts, issuer menu counts, and a selection that is still visible."""
         self._refresh_counts()
         counts = dict(self.proxy.issuer_counts())

@@ -121,7 +121,9 @@ class DetailPane(QScrollArea):
         row = QHBoxLayout()
         view_json = QPushButton("View JSON")
         view_json.setToolTip("The Badge Award JSON exactly as synced")
-        view_json.clicked.connect(lambda: self.view_json_requested.emit(award))
+        # A bound method, not a lambda: these buttons are deleted at every selection, and
+        # lambdas on deleted PySide widgets crashed the garbage collector (seen in the tests).
+        view_json.clicked.connect(self._on_view_json_clicked)
         row.addWidget(view_json)
         for name, why in NOT_YET.items():
             button = QPushButton(name)
@@ -130,6 +132,10 @@ class DetailPane(QScrollArea):
             row.addWidget(button)
         row.addStretch(1)
         self._layout.addLayout(row)
+
+    def _on_view_json_clicked(self) -> None:
+        if self.award is not None:
+            self.view_json_requested.emit(self.award)
 
     def _add_fields(self, award: Award) -> None:
         form = QFormLayout()

@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
             self.welcome_demo.clicked.connect(self._try_demo)
         self._clock = QTimer(self)  # "Synced 2 minutes ago" must not go stale on screen
         self._clock.setInterval(30_000)
-        self._clock.timeout.connect(lambda: self.status_label.setText(self._status_text(self.account.view)))
+        self._clock.timeout.connect(self._on_clock_timeout)
         self._clock.start()
         self.sign_in_action.triggered.connect(self._sign_in)
         self.sync_action.triggered.connect(self.account.sync)
@@ -210,11 +210,17 @@ class MainWindow(QMainWindow):
         self.account.sync_progress.connect(self._on_account_sync_progress)
         self.account.sync_finished.connect(self._on_account_sync_finished)
         self.account.sync_failed.connect(self._on_account_sync_failed)
-        self.account.failed.connect(lambda exc: messages.show_error(self, exc))
+        self.account.failed.connect(self._on_account_failed)
         self.backpack.json_requested.connect(self._on_backpack_json_requested)
         self.account.notice.connect(self.statusBar().showMessage)
 
     # -- state -----------------------------------------------------------------------------
+    def _on_clock_timeout(self) -> None:
+        self.status_label.setText(self._status_text(self.account.view))
+
+    def _on_account_failed(self, exc: BaseException) -> None:
+        messages.show_error(self, exc)
+
     def _set_syncing(self, syncing: bool) -> None:
         self.progress.setVisible(syncing)
         self.cancel_button.setVisible(syncing)

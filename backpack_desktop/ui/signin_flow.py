@@ -33,6 +33,7 @@ class SignInFlow:
         self._demo_region, self._extra_hosts = demo_region, extra_hosts or []
         self.parent: QWidget | None = None
         self.dialog: QDialog | None = None
+        self._pending: tuple[Region, str] | None = None
 
     def start(self) -> None:
         """Open the sign-in (called by the window's Sign in button and menu)."""
@@ -64,21 +65,23 @@ class SignInFlow:
         from backpack_desktop.ui.signin_dialog import SignInDialog
 
         dialog = SignInDialog(region, self._tasks, self._extra_hosts, self.parent)
-        client_id = str(region.oauth_client_id)
-        dialog.signed_in.connect(
-            lambda tokens: self._done(
-                region, tokens, client_id, dialog.identity.display_name if dialog.identity else None
-            )
-        )
+        self._pending = (region, str(region.oauth_client_id))
+        dialog.signed_in.connect(self._on_dialog_signed_in)
         self.dialog = dialog
         dialog.open()
         dialog.start()
 
     def _password(self, region: Region) -> None:
         dialog = PasswordDialog(region, self._tasks, self.parent)
-        dialog.signed_in.connect(lambda tokens: self._done(region, tokens, "public"))
+        self._pending = (region, "public")
+        dialog.signed_in.connect(self._on_dialog_signed_in)
         self.dialog = dialog
         dialog.open()
 
-    def _done(self, region: Region, tokens: Tokens, client_id: str, who: str | None = None) -> None:
-        self._account.signed_in(region, tokens, client_id, who)
+    def _on_dialog_signed_in(self, tokens: Tokens) -> None:
+        # Bound methods, not lambdas, on the dialogs' signals (see DetailPane for why).
+        if self._pending is None:
+            return
+        region, client_id = self._pending
+        identity = getattr(self.dialog, "identity", None)
+        self._account.signed_in(region, tokens, client_id, identity.display_name if identity else None)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtWebEngineCore import (
+    QWebEngineDownloadRequest,
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineUrlRequestInfo,
@@ -43,8 +44,12 @@ def new_private_profile(parent: QObject) -> QWebEngineProfile:
     profile = QWebEngineProfile(parent)  # no storage name = off the record
     profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
     profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
-    profile.downloadRequested.connect(lambda item: item.cancel())
+    profile.downloadRequested.connect(_refuse_download)
     return profile
+
+
+def _refuse_download(item: QWebEngineDownloadRequest) -> None:
+    item.cancel()
 
 
 class OriginInterceptor(QWebEngineUrlRequestInterceptor):
@@ -84,7 +89,11 @@ class SignInPage(QWebEnginePage):
         self._redirect = urlsplit(redirect_uri)
         self._allowed = {origin_of(url) for url in allowed}
         if hasattr(self, "permissionRequested"):  # Qt >= 6.8
-            self.permissionRequested.connect(lambda permission: permission.deny())
+            self.permissionRequested.connect(self._on_permission_requested)
+
+    def _on_permission_requested(self, permission: object) -> None:
+        """Camera, microphone, location, notifications, clipboard…: all refused."""
+        permission.deny()  # type: ignore[attr-defined]
 
     def is_callback(self, url: str) -> bool:
         """Scheme, host and path equal the redirect URI's (any port for a loopback URI without one)."""
