@@ -29,6 +29,8 @@ from backpack_desktop.domain.errors import (
 from backpack_desktop.services import payload, urlpolicy
 from backpack_desktop.services.imagefetch import FetchedImage, ImageFetcher
 from backpack_desktop.services.transport import (
+    MAX_REDIRECTS,
+    REDIRECTS,
     CallState,
     HttpConfig,
     build_session,
@@ -42,8 +44,6 @@ __all__ = ["ApiClient", "FetchedImage", "HttpConfig", "ImageFetcher", "TokenSour
 
 log = logging.getLogger(__name__)
 
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-MAX_REDIRECTS = 5
 SESSION_ENDED = "Your session has ended. Please sign in again."
 NOT_SIGNED_IN = "Please sign in to continue."
 REDIRECTED_AWAY = "The network redirected the request to another site. A network login may be required."

@@ -20,6 +20,8 @@ from requests.auth import AuthBase
 from backpack_desktop.domain.errors import CancelledError, MalformedDataError, NetworkError
 from backpack_desktop.services import payload, urlpolicy
 from backpack_desktop.services.transport import (
+    MAX_REDIRECTS,
+    REDIRECTS,
     CallState,
     HttpConfig,
     build_session,
@@ -31,8 +33,6 @@ from backpack_desktop.services.transport import (
 
 IMAGE_TYPES = frozenset({"image/png", "image/svg+xml", "image/jpeg", "image/gif", "image/webp"})
 GENERIC_USER_AGENT = "Mozilla/5.0 (compatible)"
-MAX_REDIRECTS = 5
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True)

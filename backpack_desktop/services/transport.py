@@ -47,6 +47,11 @@ CUT_OFF = "The server's reply was cut off. Please check your connection and try 
 TOO_SLOW = "The server did not answer in time. Please try again later."
 
 
+#: Redirect statuses both clients follow by hand (each hop is re-checked), and how many.
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+
+
 @dataclass(frozen=True)
 class HttpConfig:
     """Timeouts, retry budget and size limits of one client.
