@@ -72,6 +72,16 @@ class AppSession:
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
+        self._delete_qt_objects()
+
+    def _delete_qt_objects(self) -> None:
+        # Deleted here, on the GUI thread, rather than whenever the cycle collector finds them
+        # (see ui/collector.py): a late delivery from a worker then has no receiver left.
+        import shiboken6
+
+        for obj in (self.window, self.account, self.tasks):
+            if shiboken6.isValid(obj):
+                shiboken6.delete(obj)
 
 
 def build(demo: bool, settings_store: QSettings | None = None) -> AppSession:
@@ -158,6 +168,9 @@ def run(demo: bool) -> int:
     from backpack_desktop.ui import crash, messages
 
     crash.install_excepthook()
+    from backpack_desktop.ui.collector import GuiThreadCollector
+
+    GuiThreadCollector(app).start()
     session = build(demo)
     try:
         session.window.show()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault(
     "QTWEBENGINE_CHROMIUM_FLAGS",
-    "--no-sandbox --disable-gpu --log-level=3 "
-    "--disable-background-networking --disable-component-update",
+    "--no-sandbox --disable-gpu --log-level=3 --disable-background-networking --disable-component-update",
 )
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     # Chromium refuses to start as root with its sandbox on, whatever the flags above say.
@@ -45,3 +45,25 @@ def shared_testdata(repo_root: Path) -> Path:
     if not path.is_dir():
         pytest.fail(f"shared test data not found at {path} (expected next to the checkout)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests with a QApplication collect garbage as the app does: on the GUI thread, by timer.
+
+    Without it a closed window from an earlier test can be collected in the middle of an event
+    delivered to it, and the run dies with SIGSEGV (see backpack_desktop/ui/collector.py).
+    Set up before ``qtbot``, so it is torn down after qtbot has closed the test's widgets.
+    """
+    if "qapp" not in request.fixturenames:
+        yield
+        return
+    from backpack_desktop.ui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(request.getfixturevalue("qapp"))
+    collector.start()
+    try:
+        yield
+    finally:
+        collector.stop()
+        collector.deleteLater()

@@ -58,11 +58,12 @@ class TaskManager(QObject):
     def __init__(self, parent: QObject | None = None, workers: int = 2) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="backpack-task")
-        self._delivery = _Delivery()
+        self._delivery = _Delivery(self)  # deleted with the manager
         self._delivery.finished.connect(self._on_delivery_finished, Qt.ConnectionType.QueuedConnection)
         self._running: set[Future[Any]] = set()
         self._tasks: dict[Future[Any], Task[Any]] = {}
         self._closed = False
+        self._closing = threading.Lock()  # no delivery is posted once shutdown has begun
 
     def run(
         self,
@@ -97,8 +98,14 @@ class TaskManager(QObject):
         self._running.add(future)
         self._tasks[future] = task
         self.busy_changed.emit(True)
-        future.add_done_callback(lambda f: self._delivery.finished.emit(callback, f))
+        future.add_done_callback(lambda f: self._deliver(callback, f))
         return task
+
+    def _deliver(self, callback: Callable[[Future[Any]], None], future: Future[Any]) -> None:
+        # Runs on the worker thread. After shutdown the manager may already be deleted.
+        with self._closing:
+            if not self._closed:
+                self._delivery.finished.emit(callback, future)
 
     @Slot(object, object)
     def _on_delivery_finished(self, callback: Callable[[Future[Any]], None], future: Future[Any]) -> None:
@@ -114,8 +121,12 @@ class TaskManager(QObject):
             log.exception("task callback failed")
 
     def shutdown(self, wait_seconds: float = 10.0) -> None:
-        """Cancel what has not started and wait (bounded) for what is running."""
-        self._closed = True
+        """Cancel what has not started and wait (bounded) for what is running.
+
+        Nothing is reported after this: the objects the callbacks belong to are going away.
+        """
+        with self._closing:
+            self._closed = True
         for task in list(self._tasks.values()):
             task.request_cancel()  # running work sees its event; queued work never starts
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -24,11 +24,10 @@ def settings_store(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def demo(qtbot, settings_store) -> Iterator[app.AppSession]:
     session = app.build(demo=True, settings_store=settings_store)
-    qtbot.addWidget(session.window)
     session.window.show()
     qtbot.waitExposed(session.window)
     yield session
-    session.close()
+    session.close()  # deletes the window (not qtbot: it would close a deleted window)
 
 
 def texts(session: app.AppSession) -> str:
@@ -132,7 +131,6 @@ def test_window_without_demo_offers_sign_in(qtbot, settings_store, tmp_path, mon
     monkeypatch.setenv("BACKPACK_DESKTOP_DATA_DIR", str(tmp_path / "data"))
     session = app.build(demo=False, settings_store=settings_store)
     try:
-        qtbot.addWidget(session.window)
         assert session.sandbox is None
         assert session.window.pages.currentIndex() == 0
         assert session.window.welcome_sign_in.isEnabled()
