@@ -53,6 +53,15 @@ def sign_in(session: composition.AppSession) -> SignInDialog:
     return dialog
 
 
+def show_richest_award(window: QWidget) -> None:
+    """Select the award with the most to show (narrative, evidence, alignments) and its pictures."""
+    view = window.backpack  # type: ignore[attr-defined]
+    awards = [view.proxy.index(row, 0).data(view.model.BadgeRole) for row in range(view.proxy.rowCount())]
+    richest = max(awards, key=lambda a: (bool(a.narrative), len(a.evidence), len(a.badgeclass.alignments)))
+    view.list.setCurrentIndex(view.proxy.index_of(richest.entity_id))
+    wait_until(lambda: not view.detail.picture.isHidden())
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     QApplication.setOrganizationName("BackpackDesktopScreenshots")
@@ -78,6 +87,8 @@ def main() -> int:
         wait_until(lambda: window.summary_label.text().startswith("14 badges"))
         wait_until(lambda: bool(window.backpack._pixmaps))  # noqa: SLF001 - thumbnails decoded
         grab(window, "account-synced.png")
+        show_richest_award(window)
+        grab(window, "detail-pane.png")
         window.backpack.search.setText("data")
         grab(window, "search-data.png")
         window.backpack.search.clear()

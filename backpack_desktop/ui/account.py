@@ -207,13 +207,19 @@ class AccountController(QObject):
 
     # -- images ----------------------------------------------------------------------------
     def read_images(
-        self, wanted: dict[str, tuple[str, ...]], size: int, on_done: Callable[[dict[str, QImage]], None]
+        self,
+        wanted: dict[str, tuple[str, ...]],
+        size: int,
+        on_done: Callable[[dict[str, QImage]], None],
+        sizes: dict[str, int] | None = None,
     ) -> None:
         """Decode cached images off the GUI thread: ``{key: (url, fallback url, …)}`` → QImage.
 
         The first URL with a usable cached image wins (an award's baked image, else its badge
         class's artwork). Missing, refused or broken images are simply absent from the result.
+        Images are ``size`` pixels, or ``sizes[key]`` where given.
         """
+        sizes = sizes or {}
         if self._data_dir is not None and not (self._data_dir / DB_NAME).exists():
             return
 
@@ -224,7 +230,7 @@ class AccountController(QObject):
                 for key, urls in wanted.items():
                     if cancel.is_set():
                         break
-                    image = _first_image(store, urls, size)
+                    image = _first_image(store, urls, sizes.get(key, size))
                     if image is not None:
                         found[key] = image
             finally:

@@ -7,6 +7,8 @@ them to the controls and shows empty states that say what to do next.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
@@ -15,6 +17,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeyEvent, QKeySequence, QPixmap, QShortcut
@@ -55,9 +58,13 @@ class BackpackView(QWidget):
 
     Signals:
         json_requested(Award): the user asked for an award's JSON.
+        link_requested(str): the user asked to open an issuer-supplied link (unchecked).
+        pictures_wanted(Award): the detail pane wants the award's large image and issuer logo.
     """
 
     json_requested = Signal(object)
+    link_requested = Signal(str)
+    pictures_wanted = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,6 +162,11 @@ class BackpackView(QWidget):
         self.proxy.rowsRemoved.connect(self._refresh_counts)
         self.list.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
         self.detail.view_json_requested.connect(self.json_requested)
+        self.detail.link_requested.connect(self.link_requested)
+        self.detail.pictures_wanted.connect(self.pictures_wanted)
+        self._status_timer = QTimer(self)  # an award may expire (or start) while on screen
+        self._status_timer.setSingleShot(True)
+        self._status_timer.timeout.connect(self._on_status_timer_timeout)
         self.list.customContextMenuRequested.connect(self._on_list_context_menu_requested)
         self.delegate.menu_requested.connect(self._on_delegate_menu_requested)
         self.list.setMouseTracking(True)  # the "⋯" button shows on hover
@@ -169,13 +181,25 @@ class BackpackView(QWidget):
         self._fill_issuers()
         self._refresh_counts()
         self._select(selected)
+        self._schedule_status_refresh()
+
+    def _schedule_status_refresh(self) -> None:
+        upcoming = self.model.next_status_change()
+        self._status_timer.stop()
+        if upcoming is not None:
+            seconds = (upcoming - datetime.now(UTC)).total_seconds() + 0.5
+            self._status_timer.start(int(min(max(seconds, 1.0), 3600.0) * 1000))
+
+    def _on_status_timer_timeout(self) -> None:
+        if self.model.refresh_statuses():
+            self._refresh_counts()
+        self.detail.refresh_status()
+        self._schedule_status_refresh()
 
     def set_thumbnails(self, pixmaps: dict[str, QPixmap]) -> None:
         """Decoded images by award id (they arrive after the list, from a background task)."""
         self._pixmaps.update(pixmaps)
         self.model.set_thumbnails(pixmaps)
-        if self.detail.award is not None and self.detail.award.entity_id in pixmaps:
-            self.detail.show_award(self.detail.award, self._pixmaps.get(self.detail.award.entity_id))
 
     def clear_filters(self) -> None:
         """Reset search, status and issuer in one go."""

@@ -126,12 +126,15 @@ class BadgeDelegate(QStyledItemDelegate):
 
 def _draw_image(painter: QPainter, rect: QRect, pixmap: object) -> None:
     if isinstance(pixmap, QPixmap) and not pixmap.isNull():
-        scaled = pixmap.scaled(
-            rect.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-        x = rect.left() + (rect.width() - scaled.width()) // 2
-        y = rect.top() + (rect.height() - scaled.height()) // 2
-        painter.drawPixmap(x, y, scaled)
+        # Decoded once at the card's size and the screen's pixel ratio; drawn into the rect
+        # (smaller in list mode) without making a scaled copy at every paint.
+        size = pixmap.deviceIndependentSize().toSize().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x = rect.left() + (rect.width() - size.width()) // 2
+        y = rect.top() + (rect.height() - size.height()) // 2
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(QRect(x, y, size.width(), size.height()), pixmap)
+        painter.restore()
     else:  # a placeholder: missing, refused or not decoded yet
         painter.setPen(QColor("#9e9e9e"))
         painter.drawEllipse(rect.adjusted(6, 6, -6, -6))

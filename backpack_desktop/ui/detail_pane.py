@@ -1,9 +1,13 @@
 """The detail pane: everything about the selected award, as plain text, in a scroll area.
 
-Issuer-supplied text (names, descriptions, criteria, narratives, evidence) is shown with
-``Qt.PlainText`` only, so markup in a badge is displayed literally and never rendered, and no
-link in it is clickable. Actions whose issue has not landed yet are visible and disabled with
-a tooltip that says so, never faked.
+Issuer-supplied text (names, descriptions, criteria, evidence) is shown with ``Qt.PlainText``,
+so markup in a badge is displayed literally and never rendered. Markdown narratives go through
+the one sanitising path, :class:`MarkdownView`. Links are never clickable text: an "Open…"
+button asks the app's link opener (https only, whole address shown first). Actions whose issue
+has not landed yet are visible and disabled with a tooltip that says so, never faked.
+
+The pane is built once and updated in place for each selection: rebuilding widgets at every
+click costs time and leaves deleted widgets behind for the garbage collector.
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from backpack_desktop.domain.models import Award
 from backpack_desktop.domain.status import Status, describe
+from backpack_desktop.ui.detail_fields import LinkField, LinkList, picture_label
+from backpack_desktop.ui.markdown_view import MarkdownView
 from backpack_desktop.ui.widgets import plain_label
+
+PICTURE = 160  # logical pixels; the image is decoded at this size times the screen's ratio
+LOGO = 32
 
 NOT_YET = {
     "Download": "Downloading baked badges arrives with the badge files feature.",
@@ -49,16 +59,71 @@ CHIP_SYMBOLS = {
 
 def status_chip(status: Status) -> QLabel:
     """A status chip: a word and a symbol, never colour alone."""
-    chip = plain_label(f"{CHIP_SYMBOLS[status]} {status.label}")
-    background, text = CHIP_COLOURS[status]
-    chip.setStyleSheet(f"background:{background}; color:{text}; border-radius:9px; padding:2px 10px;")
+    chip = plain_label()
     chip.setWordWrap(False)
-    chip.setAccessibleName(f"Status: {status.label}")
+    set_chip(chip, status)
     return chip
+
+
+def set_chip(chip: QLabel, status: Status) -> None:
+    """Make ``chip`` show ``status``."""
+    background, text = CHIP_COLOURS[status]
+    chip.setText(f"{CHIP_SYMBOLS[status]} {status.label}")
+    chip.setStyleSheet(f"background:{background}; color:{text}; border-radius:9px; padding:2px 10px;")
+    chip.setAccessibleName(f"Status: {status.label}")
 
 
 def _date(value: datetime | None) -> str:
     return value.astimezone().strftime("%d %b %Y") if value else "—"
+
+
+def _recipient(award: Award) -> str:
+    recipient = award.recipient
+    shown = award.recipient_name or recipient.plaintext or recipient.identity
+    if recipient.hashed and not award.recipient_name and not recipient.plaintext:
+        return f"{shown} (hashed {recipient.type}: the issuer shared only a fingerprint)"
+    return shown
+
+
+# (label, kind): "text" plain label, "markdown" MarkdownView, "link" LinkField, "links" LinkList
+FIELDS = (
+    ("Description", "text"),
+    ("Criteria", "markdown"),
+    ("Criteria page", "link"),
+    ("Issued on", "text"),
+    ("Expires", "text"),
+    ("Recipient", "text"),
+    ("Narrative", "markdown"),
+    ("Evidence", "links"),
+    ("Alignments", "links"),
+    ("Tags", "text"),
+    ("Issuer website", "link"),
+    ("Issuer e-mail", "text"),
+    ("Award id", "text"),
+    ("Public URL", "link"),
+)
+
+
+def field_values(award: Award) -> dict[str, object]:
+    """What each field shows for ``award`` (empty values hide the row)."""
+    bc, issuer = award.badgeclass, award.issuer
+    evidence = [(e.name or e.narrative or e.description or "", e.url or "") for e in award.evidence]
+    return {
+        "Description": bc.description,
+        "Criteria": bc.criteria_narrative or "",
+        "Criteria page": bc.criteria_url or "",
+        "Issued on": _date(award.issued_on),
+        "Expires": _date(award.expires) if award.expires else "Never",
+        "Recipient": _recipient(award),
+        "Narrative": award.narrative or "",
+        "Evidence": [item for item in evidence if any(item)],
+        "Alignments": [(a.target_name, a.target_url or "") for a in bc.alignments],
+        "Tags": ", ".join(bc.tags),
+        "Issuer website": issuer.url or "",
+        "Issuer e-mail": issuer.email or "",
+        "Award id": award.entity_id,
+        "Public URL": award.open_badge_id,
+    }
 
 
 class DetailPane(QScrollArea):
@@ -66,111 +131,161 @@ class DetailPane(QScrollArea):
 
     Signals:
         view_json_requested(Award): the user asked for the Badge Award JSON.
+        link_requested(str): the user asked to open an issuer-supplied link (not yet checked).
+        pictures_wanted(Award): the large badge image and the issuer's logo are wanted.
     """
 
     view_json_requested = Signal(object)
+    link_requested = Signal(str)
+    pictures_wanted = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # labels wrap instead
         self.award: Award | None = None
-        self._layout = QVBoxLayout()
+        self.values: dict[str, QWidget] = {}
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._build_hint())
+        self._stack.addWidget(self._build_body())
+        self.setWidget(self._stack)
         self.show_award(None)
 
-    def show_award(
-        self, award: Award | None, image: QPixmap | None = None, now: datetime | None = None
-    ) -> None:
-        """Show ``award`` (None: the hint to select a badge)."""
-        self.award = award
-        body = QWidget()
-        self._layout = QVBoxLayout(body)
-        self.setWidget(body)  # the previous body and everything in it are deleted
-        if award is None:
-            self._layout.addWidget(plain_label("Select a badge to see its details."))
-            self._layout.addStretch(1)
-            return
-        self._add_header(award, image, now or datetime.now(UTC))
-        self._add_actions(award)
-        self._add_fields(award)
-        self._layout.addStretch(1)
+    # -- layout ----------------------------------------------------------------------------
+    def _build_hint(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.hint = plain_label("Select a badge to see its details.")
+        layout.addWidget(self.hint)
+        layout.addStretch(1)
+        return page
 
-    def _add_header(self, award: Award, image: QPixmap | None, now: datetime) -> None:
-        if image is not None and not image.isNull():
-            picture = QLabel()
-            picture.setPixmap(image)
-            picture.setAccessibleName("Badge image")
-            self._layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
-        title = plain_label(award.name)
-        font = title.font()
+    def _build_body(self) -> QWidget:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.picture = picture_label("Badge image")
+        self.title = plain_label()
+        font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
-        title.setFont(font)
-        self._layout.addWidget(title)
-        info = describe(award, now)
-        row = QHBoxLayout()
-        row.addWidget(status_chip(info.status))
-        if info.reason:
-            row.addWidget(plain_label(info.reason), 1)
-        else:
-            row.addStretch(1)
-        self._layout.addLayout(row)
-        self._layout.addWidget(plain_label(f"{award.issuer.name} · issued {_date(award.issued_on)}"))
+        self.title.setFont(font)
+        self.chip = status_chip(Status.ACTIVE)
+        self.reason = plain_label()
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.chip)
+        status_row.addWidget(self.reason, 1)
+        self.issuer_logo = picture_label("Issuer logo")
+        self.issuer_logo.setFixedSize(LOGO, LOGO)
+        self.issuer_line = plain_label()
+        issuer_row = QHBoxLayout()
+        issuer_row.addWidget(self.issuer_logo)
+        issuer_row.addWidget(self.issuer_line, 1)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.title)
+        layout.addLayout(status_row)
+        layout.addLayout(issuer_row)
+        layout.addLayout(self._build_actions())
+        layout.addLayout(self._build_form())
+        layout.addStretch(1)
+        return body
 
-    def _add_actions(self, award: Award) -> None:
+    def _build_actions(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        view_json = QPushButton("View JSON")
-        view_json.setToolTip("The Badge Award JSON exactly as synced")
-        # A bound method, not a lambda: these buttons are deleted at every selection, and
-        # lambdas on deleted PySide widgets crashed the garbage collector (seen in the tests).
-        view_json.clicked.connect(self._on_view_json_clicked)
-        row.addWidget(view_json)
+        self.view_json = QPushButton("View JSON")
+        self.view_json.setToolTip("The Badge Award JSON exactly as synced")
+        self.view_json.clicked.connect(self._on_view_json_clicked)
+        row.addWidget(self.view_json)
+        self.buttons: dict[str, QPushButton] = {"View JSON": self.view_json}
         for name, why in NOT_YET.items():
             button = QPushButton(name)
             button.setEnabled(False)
             button.setToolTip(why)
             row.addWidget(button)
+            self.buttons[name] = button
         row.addStretch(1)
-        self._layout.addLayout(row)
+        return row
+
+    def _build_form(self) -> QFormLayout:
+        self.form = QFormLayout()
+        for label, kind in FIELDS:
+            widget = self._value_widget(kind)
+            widget.setAccessibleName(label)
+            self.values[label] = widget
+            self.form.addRow(plain_label(label + ":"), widget)
+        return self.form
+
+    def _value_widget(self, kind: str) -> QWidget:
+        if kind == "markdown":
+            view = MarkdownView()
+            view.link_activated.connect(self.link_requested)
+            return view
+        if kind == "link":
+            link = LinkField()
+            link.open_requested.connect(self.link_requested)
+            return link
+        if kind == "links":
+            links = LinkList()
+            links.open_requested.connect(self.link_requested)
+            return links
+        return plain_label(selectable=True)
+
+    # -- content ---------------------------------------------------------------------------
+    def show_award(
+        self, award: Award | None, image: QPixmap | None = None, now: datetime | None = None
+    ) -> None:
+        """Show ``award`` (None: the hint to select a badge); ``image`` until a larger one comes."""
+        changed = award is not self.award
+        self.award = award
+        self._stack.setCurrentIndex(0 if award is None else 1)
+        if award is None:
+            return
+        self._show_header(award, now or datetime.now(UTC))
+        if changed:
+            self.set_pictures(award.entity_id, image, None)
+            self._show_fields(award)
+            self.verticalScrollBar().setValue(0)
+            self.pictures_wanted.emit(award)
+
+    def refresh_status(self, now: datetime | None = None) -> None:
+        """Re-derive the status (an award may expire while it is on screen)."""
+        if self.award is not None:
+            self._show_header(self.award, now or datetime.now(UTC))
+
+    def set_pictures(self, entity_id: str, badge: QPixmap | None, issuer: QPixmap | None) -> None:
+        """Show decoded pictures if they belong to the award on screen (they arrive later)."""
+        if self.award is not None and self.award.entity_id == entity_id:
+            _show_picture(self.picture, badge)
+            _show_picture(self.issuer_logo, issuer)
+
+    def _show_header(self, award: Award, now: datetime) -> None:
+        info = describe(award, now)
+        self.title.setText(award.name)
+        set_chip(self.chip, info.status)
+        self.reason.setText(info.reason or "")
+        self.issuer_line.setText(f"{award.issuer.name} · issued {_date(award.issued_on)}")
+
+    def _show_fields(self, award: Award) -> None:
+        for label, value in field_values(award).items():
+            widget = self.values[label]
+            if isinstance(widget, MarkdownView):
+                widget.set_markdown(str(value))
+            elif isinstance(widget, LinkField):
+                widget.set_url(str(value))
+            elif isinstance(widget, LinkList):
+                widget.set_items(value if isinstance(value, list) else [])
+            elif isinstance(widget, QLabel):
+                widget.setText(str(value))
+            self.form.setRowVisible(widget, bool(value))
 
     def _on_view_json_clicked(self) -> None:
         if self.award is not None:
             self.view_json_requested.emit(self.award)
 
-    def _add_fields(self, award: Award) -> None:
-        form = QFormLayout()
-        bc, issuer = award.badgeclass, award.issuer
-        recipient = award.recipient_name or award.recipient.plaintext or award.recipient.identity
-        rows = [
-            ("Description", bc.description),
-            ("Criteria", bc.criteria_narrative or ""),
-            ("Criteria page", bc.criteria_url or ""),
-            ("Issued on", _date(award.issued_on)),
-            ("Expires", _date(award.expires) if award.expires else "Never"),
-            (
-                "Recipient",
-                recipient
-                + (
-                    " (hashed)"
-                    if award.recipient.hashed and not award.recipient_name and not award.recipient.plaintext
-                    else ""
-                ),
-            ),
-            ("Narrative", award.narrative or ""),
-            (
-                "Evidence",
-                "\n".join(
-                    filter(None, (f"{e.url or ''} {e.narrative or ''}".strip() for e in award.evidence))
-                ),
-            ),
-            ("Alignments", "\n".join(f"{a.target_name} {a.target_url or ''}".strip() for a in bc.alignments)),
-            ("Tags", ", ".join(bc.tags)),
-            ("Issuer website", issuer.url or ""),
-            ("Issuer e-mail", issuer.email or ""),
-            ("Award id", award.entity_id),
-            ("Public URL", award.open_badge_id),
-        ]
-        for label, value in rows:
-            if value:
-                form.addRow(plain_label(label + ":"), plain_label(value, selectable=True))
-        self._layout.addLayout(form)
+
+def _show_picture(label: QLabel, pixmap: QPixmap | None) -> None:
+    if pixmap is None or pixmap.isNull():
+        label.clear()
+        label.hide()
+    else:
+        label.setPixmap(pixmap)
+        label.show()

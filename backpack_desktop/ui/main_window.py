@@ -35,10 +35,11 @@ from backpack_desktop.services.sync import SyncProgress, SyncResult
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController, AccountView
 from backpack_desktop.ui.backpack_view import BackpackView
+from backpack_desktop.ui.badge_delegate import THUMB_GRID
+from backpack_desktop.ui.detail_pane import LOGO, PICTURE
+from backpack_desktop.ui.links import LinkOpener
 from backpack_desktop.ui.settings import GRID_VIEW, Settings
 from backpack_desktop.ui.widgets import plain_label
-
-THUMBNAIL = 128
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self._icon, self._sign_in, self._demo_username = icon, sign_in, demo_username
         self._try_demo = try_demo
         self._shown: tuple[Award, ...] = ()
+        self._pictures_for = ""
+        self.links = LinkOpener(self._dialog_parent)
         self._settings = settings
         demo = endpoints is not None and endpoints.demo
         self.setWindowTitle(f"{APP_NAME} — Demo" if demo else APP_NAME)
@@ -118,9 +121,14 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(quit_action)
+        readme = QAction("&Read me", self)
+        readme.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        readme.triggered.connect(self._on_readme_triggered)
         about = QAction(f"&About {APP_NAME}", self)
         about.triggered.connect(self._on_about_triggered)
-        self.menuBar().addMenu("&Help").addAction(about)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(readme)
+        help_menu.addAction(about)
 
     def _build_ui(self) -> None:
         self.pages = QStackedWidget()
@@ -212,6 +220,8 @@ class MainWindow(QMainWindow):
         self.account.sync_failed.connect(self._on_account_sync_failed)
         self.account.failed.connect(self._on_account_failed)
         self.backpack.json_requested.connect(self._on_backpack_json_requested)
+        self.backpack.link_requested.connect(self.links.open)
+        self.backpack.pictures_wanted.connect(self._on_backpack_pictures_wanted)
         self.account.notice.connect(self.statusBar().showMessage)
 
     # -- state -----------------------------------------------------------------------------
@@ -245,11 +255,37 @@ class MainWindow(QMainWindow):
             self._request_thumbnails(awards)
 
     def _request_thumbnails(self, awards: tuple[Award, ...]) -> None:
-        wanted = {a.entity_id: tuple(u for u in (a.image_url, a.badgeclass.image_url) if u) for a in awards}
-        self.account.read_images(wanted, THUMBNAIL, self._on_thumbnails_read)
+        wanted = {a.entity_id: _badge_urls(a) for a in awards}
+        self.account.read_images(wanted, self._device_pixels(THUMB_GRID), self._on_thumbnails_read)
 
     def _on_thumbnails_read(self, images: dict[str, QImage]) -> None:
-        self.backpack.set_thumbnails({key: QPixmap.fromImage(image) for key, image in images.items()})
+        self.backpack.set_thumbnails({key: self._pixmap(image) for key, image in images.items()})
+
+    def _on_backpack_pictures_wanted(self, award: Award) -> None:
+        self._pictures_for = award.entity_id
+        wanted = {"badge": _badge_urls(award), "issuer": tuple(filter(None, [award.issuer.image_url]))}
+        sizes = {"issuer": self._device_pixels(LOGO)}
+        self.account.read_images(wanted, self._device_pixels(PICTURE), self._on_pictures_read, sizes)
+
+    def _on_pictures_read(self, images: dict[str, QImage]) -> None:
+        badge, issuer = images.get("badge"), images.get("issuer")
+        self.backpack.detail.set_pictures(
+            self._pictures_for,
+            self._pixmap(badge) if badge is not None else None,
+            self._pixmap(issuer) if issuer is not None else None,
+        )
+
+    def _device_pixels(self, logical: int) -> int:
+        """Decode at the screen's resolution, so images stay sharp on high-DPI screens."""
+        return round(logical * self.devicePixelRatioF())
+
+    def _pixmap(self, image: QImage) -> QPixmap:
+        pixmap = QPixmap.fromImage(image)
+        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        return pixmap
+
+    def _dialog_parent(self) -> QWidget:
+        return self
 
     def _on_backpack_json_requested(self, award: Award) -> None:
         from backpack_desktop.ui.json_dialog import AwardJsonDialog
@@ -322,6 +358,13 @@ class MainWindow(QMainWindow):
         if box.clickedButton() in (keep, delete):
             self.account.sign_out(box.clickedButton() is delete, lambda _revoked: None)
 
+    def _on_readme_triggered(self) -> None:
+        from backpack_desktop.ui.help_dialog import ReadmeDialog
+
+        dialog = ReadmeDialog(self.links, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def _on_about_triggered(self) -> None:
         QMessageBox.about(
             self,
@@ -344,3 +387,8 @@ def _centered(page: QWidget, column: QVBoxLayout) -> QWidget:
     outer.addLayout(row)
     outer.addStretch(2)
     return page
+
+
+def _badge_urls(award: Award) -> tuple[str, ...]:
+    """The award's baked image first, else its badge class's artwork."""
+    return tuple(u for u in (award.image_url, award.badgeclass.image_url) if u)

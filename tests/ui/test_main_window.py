@@ -144,3 +144,33 @@ def test_desktop_file_name_is_the_app_id(qapp) -> None:
 
     QGuiApplication.setDesktopFileName(APP_ID)
     assert QGuiApplication.desktopFileName() == APP_ID
+
+
+def test_the_selected_badge_shows_its_large_image_and_issuer_logo(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    view = demo.window.backpack
+    view.list.setCurrentIndex(view.proxy.index(1, 0))
+    detail = view.detail
+    qtbot.waitUntil(lambda: not detail.picture.isHidden() and not detail.issuer_logo.isHidden(), timeout=WAIT)
+    assert detail.picture.pixmap().deviceIndependentSize().width() > 100  # the large one, not a thumb
+    assert detail.award is not None and detail.award.issuer.image_url
+
+
+def test_links_in_the_window_go_through_the_link_opener(qtbot, demo) -> None:
+    sign_in_and_sync(qtbot, demo)
+    asked: list[str] = []
+    demo.window.links._confirm = lambda _parent, check: asked.append(check.url) or False  # noqa: SLF001
+    demo.window.backpack.detail.link_requested.emit("https://example.org/badge")
+    assert asked == ["https://example.org/badge"]
+
+
+def test_help_shows_the_readme_offline(qtbot, demo) -> None:
+    from backpack_desktop.ui.help_dialog import ReadmeDialog
+
+    action = next(a for a in demo.window.menuBar().actions() if a.text() == "&Help").menu().actions()[0]
+    action.trigger()
+    dialog = next(d for d in demo.window.findChildren(ReadmeDialog))
+    text = dialog.view.toPlainText()
+    assert "Backpack Desktop" in text and "scripts/demo" in text
+    assert "[image: docs/screenshots/" in text  # screenshots are named, never loaded
+    dialog.close()
