@@ -73,6 +73,7 @@ class BackpackView(QWidget):
         self.proxy.setSourceModel(self.model)
         self._pixmaps: dict[str, QPixmap] = {}
         self.last_menu: QMenu | None = None
+        self._menu_award: Award | None = None
         self._build_ui()
         self._connect_signals()
         self._refresh_counts()
@@ -83,6 +84,9 @@ class BackpackView(QWidget):
         self.search.setPlaceholderText("Search badges…")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search badges by name")
+        for button in self.search.findChildren(QToolButton):  # Qt's clear button has no name
+            button.setAccessibleName("Clear search")
+            button.setToolTip("Clear search (Esc)")
         self.status = QComboBox()
         self.status.setAccessibleName("Filter by status")
         self.status.addItem("Status: All", None)
@@ -168,6 +172,7 @@ class BackpackView(QWidget):
         self._status_timer.setSingleShot(True)
         self._status_timer.timeout.connect(self._on_status_timer_timeout)
         self.list.customContextMenuRequested.connect(self._on_list_context_menu_requested)
+        self.list.activated.connect(self._on_list_activated)
         self.delegate.menu_requested.connect(self._on_delegate_menu_requested)
         self.list.setMouseTracking(True)  # the "⋯" button shows on hover
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
@@ -291,23 +296,32 @@ class BackpackView(QWidget):
             self.detail.show_award(award, self._pixmaps.get(award.entity_id))
 
     def options_menu(self, award: Award) -> QMenu:
-        """The same actions as the detail pane, for one badge (right-click and "⋯")."""
-        menu = QMenu(self)
-        view_json = menu.addAction("View Badge Award JSON")
-        view_json.triggered.connect(lambda: self.json_requested.emit(award))
-        for name, why in NOT_YET.items():
-            action = menu.addAction(name)
-            action.setEnabled(False)
-            action.setToolTip(why)
-        menu.setToolTipsVisible(True)
-        return menu
+        """The same actions as the detail pane, for one badge (right-click and "⋯").
+
+        One menu, built on first use and pointed at ``award`` each time it opens.
+        """
+        if self.last_menu is None:
+            menu = QMenu(self)
+            view_json = menu.addAction("View Badge Award JSON")
+            view_json.triggered.connect(self._on_menu_view_json_triggered)
+            for name, why in NOT_YET.items():
+                action = menu.addAction(name)
+                action.setEnabled(False)
+                action.setToolTip(why)
+            menu.setToolTipsVisible(True)
+            self.last_menu = menu
+        self._menu_award = award
+        return self.last_menu
+
+    def _on_menu_view_json_triggered(self) -> None:
+        if self._menu_award is not None:
+            self.json_requested.emit(self._menu_award)
 
     def _show_menu(self, index: QModelIndex | QPersistentModelIndex, where: QPoint) -> None:
         award = index.data(BadgeListModel.BadgeRole) if index.isValid() else None
         if isinstance(award, Award):
             self.list.setCurrentIndex(self.proxy.index(index.row(), 0))
-            self.last_menu = self.options_menu(award)
-            self.last_menu.popup(where)
+            self.options_menu(award).popup(where)
 
     def _on_list_context_menu_requested(self, position: QPoint) -> None:
         self._show_menu(self.list.indexAt(position), self.list.viewport().mapToGlobal(position))
@@ -316,17 +330,23 @@ class BackpackView(QWidget):
         self._show_menu(index, where)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """Esc in the search box clears it (and with it the search filter)."""
-        if (
-            watched is self.search
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Escape
-            and self.search.text()
-        ):
-            self.search.clear()
-            return True
+        """In the search box: Esc clears it; Down or Enter moves on to the results."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if key == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.proxy.rowCount():
+                self.list.setFocus()
+                if not self.list.currentIndex().isValid():
+                    self.list.setCurrentIndex(self.proxy.index(0, 0))
+                return True
         return super().eventFilter(watched, event)
+
+    def _on_list_activated(self, _index: QModelIndex) -> None:
+        """Enter on a badge moves into its details, where Tab reaches every action."""
+        self.detail.view_json.setFocus()
+        self.detail.ensureWidgetVisible(self.detail.view_json)
 
     def _focus_search(self) -> None:
         self.search.setFocus()

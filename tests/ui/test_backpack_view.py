@@ -115,6 +115,33 @@ def test_keyboard_find_and_escape(qtbot) -> None:
     assert view.search.text() == "" and view.proxy.rowCount() == 14
 
 
+def test_keyboard_from_search_to_list_to_details(qtbot) -> None:
+    from PySide6.QtCore import Qt as QtKeys
+
+    view = make_view(qtbot, demo_awards())
+    view.search.setFocus()
+    qtbot.keyClick(view.search, QtKeys.Key.Key_Down)
+    assert view.focusWidget() is view.list
+    first = view.list.currentIndex()
+    qtbot.keyClick(view.list, QtKeys.Key.Key_Right if view.delegate.grid else QtKeys.Key.Key_Down)
+    assert view.list.currentIndex() != first  # arrows move the selection...
+    assert view.detail.award == view.list.currentIndex().data(view.model.BadgeRole)  # ...and the pane
+    qtbot.keyClick(view.list, QtKeys.Key.Key_Return)
+    assert view.focusWidget() is view.detail.view_json  # Enter goes into the details
+
+
+def test_controls_have_accessible_names_or_text(qtbot) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QComboBox
+
+    view = make_view(qtbot, demo_awards())
+    view.list.setCurrentIndex(view.proxy.index(0, 0))
+    for widget in view.findChildren(QAbstractButton) + view.findChildren(QComboBox):
+        name = widget.accessibleName() or (widget.text() if isinstance(widget, QAbstractButton) else "")
+        assert name.strip() and not name.strip() in ("▦", "☰", "⋯"), widget
+    for widget in (view.search, view.list, view.count, view.detail.picture):
+        assert widget.accessibleName(), widget
+
+
 @pytest.mark.qt_log_ignore("This plugin does not support")
 def test_every_row_has_the_options_menu(qtbot) -> None:
     view = make_view(qtbot, demo_awards())
