@@ -41,6 +41,10 @@ class UnsafeXmlError(BakingError):
     """
 
 
+class BadgeFileError(UserFacingError):
+    """A file offered as a badge is not one, or is malformed or too large."""
+
+
 class FaultSpecError(UserFacingError):
     """A sandbox ``--faults`` specification could not be parsed."""
 
