@@ -245,22 +245,26 @@ def _backpack_command(name: str) -> Callable[[argparse.Namespace], int]:
     return handler
 
 
+def _files_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from backpack_desktop import cli_files
+
+        command: Callable[[argparse.Namespace], int] = getattr(cli_files, f"run_{name}")
+        return command(args)
+
+    return handler
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sandbox": _run_sandbox,
     "sync": _backpack_command("sync"),
     "list": _backpack_command("list"),
     "show": _backpack_command("show"),
     "signout": _backpack_command("signout"),
-    **{
-        name: _not_implemented(name)
-        for name in (
-            "download",
-            "share",
-            "certificate",
-            "import",
-            "verify",
-        )
-    },
+    "download": _files_command("download"),
+    "import": _files_command("import"),
+    "verify": _files_command("verify"),
+    **{name: _not_implemented(name) for name in ("share", "certificate")},
 }
 
 

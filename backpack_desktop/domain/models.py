@@ -81,7 +81,8 @@ class Award:
     """One badge award in the learner's backpack.
 
     Attributes:
-        entity_id: the server's ``entityId``: the id used on the command line and in the cache.
+        entity_id: the server's ``entityId`` (an imported badge: ``imported-`` and a digest of
+            its file): the id used on the command line and in the cache.
         raw: the award JSON exactly as received (key order preserved). Kept by reference, not
             copied or serialized, because loading 10,000 awards must stay fast; treat it as
             read-only and use :meth:`raw_json` for a private copy.
@@ -102,6 +103,8 @@ class Award:
     image_url: str | None = None
     recipient_name: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: "synced" from the server, or "imported" from a badge file (kept across syncs).
+    origin: str = "synced"
 
     @property
     def name(self) -> str:

@@ -30,6 +30,7 @@ from backpack_desktop.domain.models import (
     parse_time,
 )
 from backpack_desktop.services.cache import CacheStore
+from backpack_desktop.services.imports_store import load_imports
 
 KINDS = ("award", "badgeclass", "issuer", "profile", "meta", "image")
 
@@ -170,6 +171,7 @@ def load_backpack(store: CacheStore) -> Backpack:
             awards.append(parse_award(award, parsed[key], raw=full))
         except MalformedDataError as exc:
             problems.append(f"cached award {record_id[:40]!r}: {exc}")
+    awards.extend(found.award for found in load_imports(store, problems))  # kept across syncs
     awards.sort(key=lambda a: a.issued_on, reverse=True)
     return Backpack(tuple(awards), _profile(store, problems), _sync_info(store, problems), tuple(problems))
 

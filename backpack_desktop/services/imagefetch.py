@@ -35,6 +35,11 @@ IMAGE_TYPES = frozenset({"image/png", "image/svg+xml", "image/jpeg", "image/gif"
 GENERIC_USER_AGENT = "Mozilla/5.0 (compatible)"
 
 
+#: Media types accepted for JSON documents; JSON-LD contexts and hosted assertions use both.
+DOCUMENT_TYPES: frozenset[str] = frozenset({"application/json", "application/ld+json"})
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class FetchedImage:
     """One downloaded image.
@@ -121,11 +126,33 @@ class ImageFetcher:
                 response.close()
             return FetchedImage(url, final_url, content_type, data, response.headers.get("ETag"))
 
+    def fetch_document(self, url: str, cancel: threading.Event | None = None) -> bytes:
+        """Download a JSON document (a hosted assertion, key, issuer, revocation list, context).
+
+        The same URL policy as for images; at most :data:`MAX_DOCUMENT_BYTES`.
+
+        Raises:
+            UnsafeUrlError, MalformedDataError, ResponseTooLargeError, NetworkError, ServerError.
+        """
+        with call_scope(self._config.deadline) as state:
+            response, _final = self._follow(url, None, cancel, state, DOCUMENT_TYPES)
+            try:
+                if payload.mime_type(response) not in DOCUMENT_TYPES:
+                    raise MalformedDataError("The address did not answer with JSON.")
+                return payload.read_body(response, MAX_DOCUMENT_BYTES, state.deadline, cancel, None)
+            finally:
+                response.close()
+
     def _follow(
-        self, url: str, etag: str | None, cancel: threading.Event | None, state: CallState
+        self,
+        url: str,
+        etag: str | None,
+        cancel: threading.Event | None,
+        state: CallState,
+        accept: frozenset[str] | set[str] | None = None,
     ) -> tuple[requests.Response, str]:
         """Request ``url``, following up to 5 redirects by hand, each one re-checked."""
-        headers = {"Accept": ", ".join(sorted(IMAGE_TYPES))}
+        headers = {"Accept": ", ".join(sorted(accept or IMAGE_TYPES))}
         if etag:
             headers["If-None-Match"] = etag
         for _ in range(MAX_REDIRECTS + 1):

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -39,6 +40,8 @@ from backpack_desktop.services.sync import SyncEngine, SyncResult
 from backpack_desktop.services.token_store import SavedSignIn, TokenStore, account_key
 from backpack_desktop.ui.images import decode_thumbnail
 from backpack_desktop.ui.tasks import Task, TaskManager
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,38 @@ class AccountController(QObject):
         store = self._token_store
         if store is not None:
             store.wipe()
+
+    # -- other work on the cache -------------------------------------------------------------
+    def with_cache(
+        self,
+        name: str,
+        work: Callable[[CacheStore, threading.Event], T],
+        on_done: Callable[[T], None],
+        on_failed: Callable[[BaseException], None] | None = None,
+        reload: bool = False,
+    ) -> None:
+        """Run ``work(store, cancel)`` off the GUI thread on the open cache (created if needed).
+
+        With ``reload`` the offline copy is read again afterwards and ``changed`` is emitted
+        (imports and removals change the list).
+        """
+
+        def task(cancel: threading.Event) -> tuple[T, Backpack | None]:
+            store = self._open()
+            try:
+                result = work(store, cancel)
+                return result, load_backpack(store) if reload else None
+            finally:
+                self._close(store)
+
+        def done(pair: tuple[T, Backpack | None]) -> None:
+            result, backpack = pair
+            if backpack is not None:
+                self._backpack = backpack
+                self.changed.emit(self.view)
+            on_done(result)
+
+        self._tasks.run(name, task, done, on_failed or self.failed.emit)
 
     # -- images ----------------------------------------------------------------------------
     def read_images(

@@ -58,11 +58,15 @@ class BackpackView(QWidget):
 
     Signals:
         json_requested(Award): the user asked for an award's JSON.
+        download_requested(Award, str): save the badge ("image" or "json").
+        remove_requested(Award): remove an imported badge.
         link_requested(str): the user asked to open an issuer-supplied link (unchecked).
         pictures_wanted(Award): the detail pane wants the award's large image and issuer logo.
     """
 
     json_requested = Signal(object)
+    download_requested = Signal(object, str)
+    remove_requested = Signal(object)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
@@ -167,6 +171,8 @@ class BackpackView(QWidget):
         self.list.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
         self.detail.view_json_requested.connect(self.json_requested)
         self.detail.link_requested.connect(self.link_requested)
+        self.detail.download_requested.connect(self.download_requested)
+        self.detail.remove_requested.connect(self.remove_requested)
         self.detail.pictures_wanted.connect(self.pictures_wanted)
         self._status_timer = QTimer(self)  # an award may expire (or start) while on screen
         self._status_timer.setSingleShot(True)
@@ -304,6 +310,9 @@ class BackpackView(QWidget):
             menu = QMenu(self)
             view_json = menu.addAction("View Badge Award JSON")
             view_json.triggered.connect(self._on_menu_view_json_triggered)
+            menu.addAction("Download baked badge", self._on_menu_download_triggered)
+            menu.addAction("Download assertion (JSON)", self._on_menu_download_json_triggered)
+            self._menu_remove = menu.addAction("Remove imported badge", self._on_menu_remove_triggered)
             for name, why in NOT_YET.items():
                 action = menu.addAction(name)
                 action.setEnabled(False)
@@ -311,11 +320,24 @@ class BackpackView(QWidget):
             menu.setToolTipsVisible(True)
             self.last_menu = menu
         self._menu_award = award
+        self._menu_remove.setVisible(award.origin == "imported")
         return self.last_menu
 
     def _on_menu_view_json_triggered(self) -> None:
         if self._menu_award is not None:
             self.json_requested.emit(self._menu_award)
+
+    def _on_menu_download_triggered(self) -> None:
+        if self._menu_award is not None:
+            self.download_requested.emit(self._menu_award, "image")
+
+    def _on_menu_download_json_triggered(self) -> None:
+        if self._menu_award is not None:
+            self.download_requested.emit(self._menu_award, "json")
+
+    def _on_menu_remove_triggered(self) -> None:
+        if self._menu_award is not None:
+            self.remove_requested.emit(self._menu_award)
 
     def _show_menu(self, index: QModelIndex | QPersistentModelIndex, where: QPoint) -> None:
         award = index.data(BadgeListModel.BadgeRole) if index.isValid() else None

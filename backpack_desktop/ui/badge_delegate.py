@@ -97,7 +97,7 @@ class BadgeDelegate(QStyledItemDelegate):
         y = _draw_line(painter, QRect(inner.left(), y, inner.width(), 40), award.name, two_lines=True)
         font.setBold(False)
         painter.setFont(font)
-        y = _draw_line(painter, QRect(inner.left(), y, inner.width(), 18), award.issuer.name)
+        y = _draw_line(painter, QRect(inner.left(), y, inner.width(), 18), _issuer_line(award))
         if isinstance(status, Status):
             _draw_chip(painter, QRect(inner.left(), y + 2, inner.width(), 20), status, centred=True)
 
@@ -118,7 +118,7 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.setFont(font)
         issued = award.issued_on.astimezone().strftime("%d %b %Y")
         _draw_line(
-            painter, QRect(text_left, inner.top() + 22, text_width, 20), f"{award.issuer.name} · {issued}"
+            painter, QRect(text_left, inner.top() + 22, text_width, 20), f"{_issuer_line(award)} · {issued}"
         )
         if isinstance(status, Status):
             _draw_chip(painter, QRect(inner.right() - chip_width, inner.top() + 10, chip_width, 22), status)
@@ -138,6 +138,11 @@ def _draw_image(painter: QPainter, rect: QRect, pixmap: object) -> None:
     else:  # a placeholder: missing, refused or not decoded yet
         painter.setPen(QColor("#9e9e9e"))
         painter.drawEllipse(rect.adjusted(6, 6, -6, -6))
+
+
+def _issuer_line(award: Award) -> str:
+    """The issuer, and "Imported" for a badge that came from a file rather than the server."""
+    return f"Imported · {award.issuer.name}" if award.origin == "imported" else award.issuer.name
 
 
 def _draw_line(painter: QPainter, rect: QRect, text: str, two_lines: bool = False) -> int:

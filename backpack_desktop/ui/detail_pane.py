@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -37,7 +38,6 @@ PICTURE = 160  # logical pixels; the image is decoded at this size times the scr
 LOGO = 32
 
 NOT_YET = {
-    "Download": "Downloading baked badges arrives with the badge files feature.",
     "Share": "The share tray arrives with the sharing feature.",
     "Print certificate": "Certificates arrive with the certificate feature.",
 }
@@ -131,11 +131,15 @@ class DetailPane(QScrollArea):
 
     Signals:
         view_json_requested(Award): the user asked for the Badge Award JSON.
+        download_requested(Award, str): save the badge: "image" (baked) or "json".
+        remove_requested(Award): remove an imported badge.
         link_requested(str): the user asked to open an issuer-supplied link (not yet checked).
         pictures_wanted(Award): the large badge image and the issuer's logo are wanted.
     """
 
     view_json_requested = Signal(object)
+    download_requested = Signal(object, str)
+    remove_requested = Signal(object)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
@@ -195,7 +199,22 @@ class DetailPane(QScrollArea):
         self.view_json.setToolTip("The Badge Award JSON exactly as synced")
         self.view_json.clicked.connect(self._on_view_json_clicked)
         row.addWidget(self.view_json)
-        self.buttons: dict[str, QPushButton] = {"View JSON": self.view_json}
+        self.download = QPushButton("Download")
+        self.download.setToolTip("Save the badge with its credential baked in, from the offline copy")
+        menu = QMenu(self.download)
+        menu.addAction("Baked badge image", self._on_download_image_triggered)
+        menu.addAction("Assertion (JSON)", self._on_download_json_triggered)
+        self.download.setMenu(menu)
+        row.addWidget(self.download)
+        self.remove = QPushButton("Remove")
+        self.remove.setToolTip("Remove this imported badge from this computer")
+        self.remove.clicked.connect(self._on_remove_clicked)
+        row.addWidget(self.remove)
+        self.buttons: dict[str, QPushButton] = {
+            "View JSON": self.view_json,
+            "Download": self.download,
+            "Remove": self.remove,
+        }
         for name, why in NOT_YET.items():
             button = QPushButton(name)
             button.setEnabled(False)
@@ -262,7 +281,9 @@ class DetailPane(QScrollArea):
         self.title.setText(award.name)
         set_chip(self.chip, info.status)
         self.reason.setText(info.reason or "")
-        self.issuer_line.setText(f"{award.issuer.name} · issued {_date(award.issued_on)}")
+        imported = " · Imported" if award.origin == "imported" else ""
+        self.issuer_line.setText(f"{award.issuer.name} · issued {_date(award.issued_on)}{imported}")
+        self.remove.setVisible(award.origin == "imported")
 
     def _show_fields(self, award: Award) -> None:
         for label, value in field_values(award).items():
@@ -280,6 +301,18 @@ class DetailPane(QScrollArea):
     def _on_view_json_clicked(self) -> None:
         if self.award is not None:
             self.view_json_requested.emit(self.award)
+
+    def _on_download_image_triggered(self) -> None:
+        if self.award is not None:
+            self.download_requested.emit(self.award, "image")
+
+    def _on_download_json_triggered(self) -> None:
+        if self.award is not None:
+            self.download_requested.emit(self.award, "json")
+
+    def _on_remove_clicked(self) -> None:
+        if self.award is not None:
+            self.remove_requested.emit(self.award)
 
 
 def _show_picture(label: QLabel, pixmap: QPixmap | None) -> None:

@@ -12,8 +12,17 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtCore import QMimeData, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -37,6 +46,7 @@ from backpack_desktop.ui.account import AccountController, AccountView
 from backpack_desktop.ui.backpack_view import BackpackView
 from backpack_desktop.ui.badge_delegate import THUMB_GRID
 from backpack_desktop.ui.detail_pane import LOGO, PICTURE
+from backpack_desktop.ui.file_actions import FileActions
 from backpack_desktop.ui.links import LinkOpener
 from backpack_desktop.ui.settings import GRID_VIEW, Settings
 from backpack_desktop.ui.widgets import plain_label
@@ -78,6 +88,8 @@ class MainWindow(QMainWindow):
         self._shown: tuple[Award, ...] = ()
         self._pictures_for = ""
         self.links = LinkOpener(self._dialog_parent)
+        self.files = FileActions(account, self._dialog_parent, parent=self)
+        self.setAcceptDrops(True)  # badge files dropped on the window are imported
         self._settings = settings
         demo = endpoints is not None and endpoints.demo
         self.setWindowTitle(f"{APP_NAME} — Demo" if demo else APP_NAME)
@@ -113,11 +125,14 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction("&Sync now", self)
         self.sync_action.setShortcut(QKeySequence("Ctrl+R"))
         self.sign_out_action = QAction("Sign &out…", self)
+        self.import_action = QAction("&Import badges…", self)
+        self.import_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
+        self.import_action.setToolTip("Add baked badge images or badge files to your offline copy")
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         menu = self.menuBar().addMenu("&File")
-        for action in (self.sign_in_action, self.sync_action, self.sign_out_action):
+        for action in (self.sign_in_action, self.sync_action, self.import_action, self.sign_out_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(quit_action)
@@ -221,6 +236,10 @@ class MainWindow(QMainWindow):
         self.account.failed.connect(self._on_account_failed)
         self.backpack.json_requested.connect(self._on_backpack_json_requested)
         self.backpack.link_requested.connect(self.links.open)
+        self.backpack.download_requested.connect(self.files.download)
+        self.backpack.remove_requested.connect(self.files.remove)
+        self.import_action.triggered.connect(self.files.choose_and_import)
+        self.files.finished.connect(self._on_files_finished)
         self.backpack.pictures_wanted.connect(self._on_backpack_pictures_wanted)
         self.account.notice.connect(self.statusBar().showMessage)
 
@@ -238,7 +257,9 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(self.sync_button.isEnabled())
 
     def _on_account_changed(self, view: AccountView) -> None:
-        has_data = view.backpack is not None and view.backpack.sync is not None
+        has_data = view.backpack is not None and (
+            view.backpack.sync is not None or bool(view.backpack.awards)
+        )
         self.pages.setCurrentIndex(1 if (view.signed_in or has_data) else 0)
         self.sign_out_action.setEnabled(view.signed_in or has_data)
         self._set_syncing(self.account.syncing)
@@ -286,6 +307,22 @@ class MainWindow(QMainWindow):
 
     def _dialog_parent(self) -> QWidget:
         return self
+
+    def _on_files_finished(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        """Accept local files only (a dragged web link is not a badge file)."""
+        if _dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        """Import the dropped files."""
+        files = _dropped_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.files.import_paths(files)
 
     def _on_backpack_json_requested(self, award: Award) -> None:
         from backpack_desktop.ui.json_dialog import AwardJsonDialog
@@ -392,3 +429,11 @@ def _centered(page: QWidget, column: QVBoxLayout) -> QWidget:
 def _badge_urls(award: Award) -> tuple[str, ...]:
     """The award's baked image first, else its badge class's artwork."""
     return tuple(u for u in (award.image_url, award.badgeclass.image_url) if u)
+
+
+def _dropped_files(mime: QMimeData) -> list[str]:
+    """The local files in a drop; empty when anything in it is not a local file."""
+    urls = mime.urls() if mime.hasUrls() else []
+    if not urls or not all(url.isLocalFile() for url in urls):
+        return []
+    return [url.toLocalFile() for url in urls]

@@ -137,7 +137,7 @@ def test_controls_have_accessible_names_or_text(qtbot) -> None:
     view.list.setCurrentIndex(view.proxy.index(0, 0))
     for widget in view.findChildren(QAbstractButton) + view.findChildren(QComboBox):
         name = widget.accessibleName() or (widget.text() if isinstance(widget, QAbstractButton) else "")
-        assert name.strip() and not name.strip() in ("▦", "☰", "⋯"), widget
+        assert name.strip() and name.strip() not in ("▦", "☰", "⋯"), widget
     for widget in (view.search, view.list, view.count, view.detail.picture):
         assert widget.accessibleName(), widget
 

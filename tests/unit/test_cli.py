@@ -21,11 +21,8 @@ COMMANDS = (
 
 # Documented but not built yet: each must fail cleanly, not crash.
 UNBUILT = {
-    "download": ["download", "ID"],
     "share": ["share", "ID"],
     "certificate": ["certificate", "ID"],
-    "import": ["import", "F"],
-    "verify": ["verify", "F"],
     "kiosk": ["--kiosk"],
 }
 

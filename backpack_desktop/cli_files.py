@@ -1,0 +1,93 @@
+"""The ``download``, ``import`` and ``verify`` sub-commands: badge files in and out.
+
+``download`` works from the cache alone; ``import`` keeps files in the encrypted cache
+(creating it if needed); ``verify`` reads a file and never writes anything. Exit codes of
+``verify``: 0 verified, 1 invalid, 3 could not be checked, 4 unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from backpack_desktop.cli_backpack import _open_existing, _open_for_sync, _passphrase, _Stdin, safe_text
+from backpack_desktop.domain.errors import UserFacingError
+from backpack_desktop.services import keys, paths
+from backpack_desktop.services.backpack import load_backpack
+from backpack_desktop.services.badge_files import download, import_file
+from backpack_desktop.services.files import write_atomically
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024  # read no further: the parsers cap far lower anyway
+VERIFY_EXIT = {"verified": 0, "invalid": 1, "unchecked": 3}
+UNREADABLE = 4
+
+
+def read_input(path: str) -> bytes:
+    """A badge file's bytes, refusing devices, folders and huge files before reading them."""
+    file = Path(path)
+    if not file.is_file():
+        raise UserFacingError(f"{safe_text(path)[:200]}: not a file")
+    if file.stat().st_size > MAX_INPUT_BYTES:
+        raise UserFacingError(f"{safe_text(path)[:200]}: larger than {MAX_INPUT_BYTES // 2**20} MB")
+    return file.read_bytes()
+
+
+def run_download(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Save a cached badge as its baked image or its assertion, with no network."""
+    with _open_existing(args, _Stdin(stdin)) as store:
+        award = load_backpack(store).award(args.id)
+        if award is None:
+            raise UserFacingError(f"no cached badge has the id {safe_text(args.id)[:40]!r}")
+        result = download(store, award, args.format)
+    target = Path(args.output) if args.output else Path.cwd() / result.file_name
+    if target.is_dir():
+        target = target / result.file_name
+    if target.exists() and not args.output:
+        raise UserFacingError(f"{target.name} exists already; choose another name with -o")
+    write_atomically(target, result.data)
+    note = " (baked here from the cached image)" if result.baked_here else ""
+    print(f"saved {target}{note}", file=sys.stderr)
+    return 0
+
+
+def run_import(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Keep badge files in the cache; each file succeeds or fails on its own."""
+    directory = paths.data_dir(args.data_dir)
+    failures = 0
+    with _open_for_sync(directory, keys.default_key_source(_passphrase(args, _Stdin(stdin)))) as store:
+        for name in args.files:
+            try:
+                award = import_file(store, read_input(name), now=datetime.now(UTC))
+            except UserFacingError as exc:
+                failures += 1
+                print(f"{safe_text(name)[:200]}: {exc}", file=sys.stderr)
+                continue
+            print(f"{award.entity_id}  {safe_text(award.name)} — {safe_text(award.issuer.name)}")
+    return 1 if failures else 0
+
+
+def run_verify(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Verify one file offline (hosted copies, keys and lists are fetched only when online)."""
+    from backpack_desktop.domain.badgefile import read_badge_file
+    from backpack_desktop.services.verify_online import verify_file
+
+    try:
+        badge = read_badge_file(read_input(args.file))
+    except UserFacingError as exc:
+        if args.json:
+            print(json.dumps({"result": "unreadable", "reasons": [str(exc)], "version": None}))
+        else:
+            print(f"unreadable: {exc}", file=sys.stderr)
+        return UNREADABLE
+    result = verify_file(badge, datetime.now(UTC))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=True, indent=2))
+    else:
+        word = {"verified": "Verified", "invalid": "Invalid", "unchecked": "Could not be checked"}
+        reasons = "; ".join(safe_text(r) for r in result.reasons)
+        print(f"{word[result.outcome.value]}" + (f": {reasons}" if reasons else ""))
+    return VERIFY_EXIT[result.outcome.value]
