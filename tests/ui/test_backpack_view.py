@@ -77,8 +77,9 @@ def test_selection_drives_the_detail_pane_and_json(qtbot) -> None:
         next(b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "View JSON").click()
     assert asked.args == [award]
     not_yet = [
-        b for b in view.detail.findChildren(type(view.clear_button)) if b.text() in ("Download", "Share")
+        b for b in view.detail.findChildren(type(view.clear_button)) if b.text() in ("Share", "Print certificate")
     ]
+    assert view.detail.download.isEnabled() and view.detail.remove.isHidden()
     assert not_yet and all(not b.isEnabled() and b.toolTip() for b in not_yet)
 
 
@@ -149,11 +150,16 @@ def test_every_row_has_the_options_menu(qtbot) -> None:
     menu = view.options_menu(award)
     names = [a.text() for a in menu.actions()]
     assert names[0] == "View Badge Award JSON"
-    assert {"Download", "Share", "Print certificate"} <= set(names)
-    assert all(not a.isEnabled() for a in menu.actions()[1:])
+    assert {"Download baked badge", "Download assertion (JSON)", "Share", "Print certificate"} <= set(names)
+    actions = {a.text(): a for a in menu.actions()}
+    assert not actions["Share"].isEnabled() and actions["Share"].toolTip()
+    assert not actions["Remove imported badge"].isVisible()  # a synced badge cannot be removed here
     with qtbot.waitSignal(view.json_requested) as asked:
         menu.actions()[0].trigger()
     assert asked.args == [award]
+    with qtbot.waitSignal(view.download_requested) as asked:
+        actions["Download baked badge"].trigger()
+    assert asked.args == [award, "image"]
     rect = view.list.visualRect(view.proxy.index(0, 0))
     view.list.customContextMenuRequested.emit(rect.center())  # right-click
     assert view.last_menu is not None and view.last_menu.isVisible()
