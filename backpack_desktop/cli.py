@@ -157,9 +157,10 @@ def _add_commands(sub: argparse._SubParsersAction[_Parser], common: argparse.Arg
     p = add("import", "import baked badge images or assertion files")
     p.add_argument("files", nargs="+", metavar="FILE")
 
-    p = add("verify", "verify an Open Badges file offline")
+    p = add("verify", "verify an Open Badges file (exit 0 verified, 1 invalid, 3 unchecked, 4 unreadable)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--offline", action="store_true", help="fetch nothing: no hosted copy, key or list")
 
     p = add("signout", "revoke the tokens and forget the account on this machine")
     p.add_argument("--delete-cache", action="store_true", help="also delete the offline copy")

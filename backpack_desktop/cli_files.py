@@ -14,11 +14,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from backpack_desktop.cli_backpack import _open_existing, _open_for_sync, _passphrase, _Stdin, safe_text
+from backpack_desktop.cli_backpack import (
+    CACHE_FILE,
+    _open_existing,
+    _open_for_sync,
+    _passphrase,
+    _Stdin,
+    safe_text,
+)
 from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.services import keys, paths
 from backpack_desktop.services.backpack import load_backpack
 from backpack_desktop.services.badge_files import download, import_file
+from backpack_desktop.services.cache import CacheStore
 from backpack_desktop.services.files import write_atomically
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024  # read no further: the parsers cap far lower anyway
@@ -71,7 +79,7 @@ def run_import(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
 
 
 def run_verify(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
-    """Verify one file offline (hosted copies, keys and lists are fetched only when online)."""
+    """Verify one file; with ``--offline`` nothing is fetched (hosted copies, keys, lists)."""
     from backpack_desktop.domain.badgefile import read_badge_file
     from backpack_desktop.services.verify_online import verify_file
 
@@ -81,13 +89,42 @@ def run_verify(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
         if args.json:
             print(json.dumps({"result": "unreadable", "reasons": [str(exc)], "version": None}))
         else:
-            print(f"unreadable: {exc}", file=sys.stderr)
+            print(f"Unreadable: {safe_text(str(exc))}")
         return UNREADABLE
-    result = verify_file(badge, datetime.now(UTC))
+    store = _cache_if_any(args, stdin)
+    try:
+        server = _synced_server(store)
+        result = verify_file(badge, datetime.now(UTC), store=store, server=server, online=not args.offline)
+    finally:
+        if store is not None:
+            store.close()
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=True, indent=2))
     else:
-        word = {"verified": "Verified", "invalid": "Invalid", "unchecked": "Could not be checked"}
-        reasons = "; ".join(safe_text(r) for r in result.reasons)
-        print(f"{word[result.outcome.value]}" + (f": {reasons}" if reasons else ""))
+        print(VERDICTS[result.outcome.value])
+        for reason in result.reasons:
+            print(f"  - {safe_text(reason)}")
     return VERIFY_EXIT[result.outcome.value]
+
+
+VERDICTS = {"verified": "Verified", "invalid": "Invalid", "unchecked": "Could not be checked"}
+
+
+def _cache_if_any(args: argparse.Namespace, stdin: TextIO) -> CacheStore | None:
+    """The offline copy, if there is one this user can open: it keeps JSON-LD contexts."""
+    directory = paths.data_dir(args.data_dir)
+    if not (directory / CACHE_FILE).exists():
+        return None
+    try:
+        return CacheStore.open(
+            directory, keys.default_key_source(_passphrase(args, _Stdin(stdin))), create=False
+        )
+    except UserFacingError:
+        return None  # verifying needs no cache; it only cannot keep contexts for next time
+
+
+def _synced_server(store: CacheStore | None) -> str | None:
+    from backpack_desktop.services.backpack import load_sync_info
+
+    info = load_sync_info(store) if store is not None else None
+    return info.server if info else None

@@ -210,3 +210,13 @@ def cached_image(store: CacheStore, url: str | None) -> tuple[str, bytes] | None
     if header.get("missing"):
         return None
     return str(header.get("content_type", "application/octet-stream")), data
+
+
+def load_profile(store: CacheStore) -> Profile | None:
+    """The cached profile alone (None when absent or damaged)."""
+    return _profile(store, [])
+
+
+def load_sync_info(store: CacheStore) -> SyncInfo | None:
+    """When and from where the cache was last synced, alone (None when never or damaged)."""
+    return _sync_info(store, [])

@@ -60,6 +60,7 @@ class BackpackView(QWidget):
         json_requested(Award): the user asked for an award's JSON.
         download_requested(Award, str): save the badge ("image" or "json").
         remove_requested(Award): remove an imported badge.
+        verify_requested(Award, bool): check a badge (True: online).
         link_requested(str): the user asked to open an issuer-supplied link (unchecked).
         pictures_wanted(Award): the detail pane wants the award's large image and issuer logo.
     """
@@ -67,6 +68,7 @@ class BackpackView(QWidget):
     json_requested = Signal(object)
     download_requested = Signal(object, str)
     remove_requested = Signal(object)
+    verify_requested = Signal(object, bool)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
@@ -173,6 +175,7 @@ class BackpackView(QWidget):
         self.detail.link_requested.connect(self.link_requested)
         self.detail.download_requested.connect(self.download_requested)
         self.detail.remove_requested.connect(self.remove_requested)
+        self.detail.verify_requested.connect(self.verify_requested)
         self.detail.pictures_wanted.connect(self.pictures_wanted)
         self._status_timer = QTimer(self)  # an award may expire (or start) while on screen
         self._status_timer.setSingleShot(True)

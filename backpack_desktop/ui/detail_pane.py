@@ -133,6 +133,7 @@ class DetailPane(QScrollArea):
         view_json_requested(Award): the user asked for the Badge Award JSON.
         download_requested(Award, str): save the badge: "image" (baked) or "json".
         remove_requested(Award): remove an imported badge.
+        verify_requested(Award, bool): check the badge (True: online).
         link_requested(str): the user asked to open an issuer-supplied link (not yet checked).
         pictures_wanted(Award): the large badge image and the issuer's logo are wanted.
     """
@@ -140,6 +141,7 @@ class DetailPane(QScrollArea):
     view_json_requested = Signal(object)
     download_requested = Signal(object, str)
     remove_requested = Signal(object)
+    verify_requested = Signal(object, bool)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
@@ -189,6 +191,7 @@ class DetailPane(QScrollArea):
         layout.addLayout(status_row)
         layout.addLayout(issuer_row)
         layout.addLayout(self._build_actions())
+        layout.addLayout(self._build_verification())
         layout.addLayout(self._build_form())
         layout.addStretch(1)
         return body
@@ -223,6 +226,32 @@ class DetailPane(QScrollArea):
             self.buttons[name] = button
         row.addStretch(1)
         return row
+
+    def _build_verification(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.verification = plain_label()
+        self.verification.setAccessibleName("Verification")
+        self.check_online = QPushButton("Check online")
+        self.check_online.setToolTip(
+            "Fetch the issuer's copy, keys and revocation list to check this badge now"
+        )
+        self.check_online.clicked.connect(self._on_check_online_clicked)
+        row.addWidget(plain_label("Verification:"), 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.verification, 1)
+        row.addWidget(self.check_online, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+    def set_verification(self, entity_id: str, text: str) -> None:
+        """Show a verification result if it is for the award on screen."""
+        if self.award is not None and self.award.entity_id == entity_id:
+            self.verification.setText(text)
+            self.check_online.setEnabled(True)
+
+    def _on_check_online_clicked(self) -> None:
+        if self.award is not None:
+            self.verification.setText("Checking…")
+            self.check_online.setEnabled(False)
+            self.verify_requested.emit(self.award, True)
 
     def _build_form(self) -> QFormLayout:
         self.form = QFormLayout()
@@ -263,7 +292,10 @@ class DetailPane(QScrollArea):
             self.set_pictures(award.entity_id, image, None)
             self._show_fields(award)
             self.verticalScrollBar().setValue(0)
+            self.verification.setText("Checking…")
+            self.check_online.setEnabled(True)
             self.pictures_wanted.emit(award)
+            self.verify_requested.emit(award, False)
 
     def refresh_status(self, now: datetime | None = None) -> None:
         """Re-derive the status (an award may expire while it is on screen)."""

@@ -11,17 +11,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.domain.models import Award
-from backpack_desktop.services import badge_files
 from backpack_desktop.services.cache import CacheStore
 from backpack_desktop.services.files import write_atomically
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController
+
+if TYPE_CHECKING:
+    from backpack_desktop.services import badge_files
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 FILTERS = {
@@ -67,6 +70,8 @@ class FileActions(QObject):
     # -- download ----------------------------------------------------------------------------
     def download(self, award: Award, fmt: badge_files.Format = "png") -> None:
         """Ask where, then save the badge from the cache (no network)."""
+        from backpack_desktop.services import badge_files  # loaded at first use, not at start-up
+
         self._account.with_cache(
             "download", lambda store, _c: badge_files.download(store, award, fmt), self._save, self._failed
         )
@@ -134,6 +139,8 @@ class FileActions(QObject):
         box.exec()
         if box.clickedButton() is not remove:
             return
+        from backpack_desktop.services import badge_files
+
         self._account.with_cache(
             "remove",
             lambda store, _c: badge_files.remove_import(store, award.entity_id),
@@ -152,6 +159,8 @@ class FileActions(QObject):
 def _import_all(
     store: CacheStore, paths: list[Path], cancel: threading.Event
 ) -> tuple[list[Award], list[str]]:
+    from backpack_desktop.services import badge_files
+
     imported: list[Award] = []
     problems: list[str] = []
     for path in paths:

@@ -49,6 +49,7 @@ from backpack_desktop.ui.detail_pane import LOGO, PICTURE
 from backpack_desktop.ui.file_actions import FileActions
 from backpack_desktop.ui.links import LinkOpener
 from backpack_desktop.ui.settings import GRID_VIEW, Settings
+from backpack_desktop.ui.verification import VerificationController
 from backpack_desktop.ui.widgets import plain_label
 
 
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self._pictures_for = ""
         self.links = LinkOpener(self._dialog_parent)
         self.files = FileActions(account, self._dialog_parent, parent=self)
+        self.verifier = VerificationController(account, parent=self)
         self.setAcceptDrops(True)  # badge files dropped on the window are imported
         self._settings = settings
         demo = endpoints is not None and endpoints.demo
@@ -238,6 +240,8 @@ class MainWindow(QMainWindow):
         self.backpack.link_requested.connect(self.links.open)
         self.backpack.download_requested.connect(self.files.download)
         self.backpack.remove_requested.connect(self.files.remove)
+        self.backpack.verify_requested.connect(self.verifier.check)
+        self.verifier.checked.connect(self.backpack.detail.set_verification)
         self.import_action.triggered.connect(self.files.choose_and_import)
         self.files.finished.connect(self._on_files_finished)
         self.backpack.pictures_wanted.connect(self._on_backpack_pictures_wanted)

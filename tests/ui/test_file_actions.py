@@ -120,3 +120,32 @@ def test_download_saves_the_baked_badge_where_the_user_chose(qtbot, demo, tmp_pa
         files.download(award, "image")
     assert asked and Path(asked[0]).name.endswith((".png", ".svg")) and "/" not in Path(asked[0]).name
     assert award.entity_id in unbake(target.read_bytes()).text
+
+
+def test_verification_offline_on_selection_and_online_on_request(qtbot, demo) -> None:
+    from test_main_window import sign_in_and_sync
+
+    sign_in_and_sync(qtbot, demo)
+    view = demo.window.backpack
+    detail = view.detail
+    view.list.setCurrentIndex(view.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: detail.verification.text().startswith("?"), timeout=WAIT)
+    assert "Not checked online yet." in detail.verification.text()  # selecting fetched nothing
+    hits = demo.sandbox.hits("/public/assertions/")
+    detail.check_online.click()
+    qtbot.waitUntil(lambda: detail.verification.text().startswith("✓ Verified"), timeout=WAIT)
+    assert demo.sandbox.hits("/public/assertions/") > hits  # the hosted copy was fetched
+    first = detail.award
+    view.list.setCurrentIndex(view.proxy.index(1, 0))
+    view.list.setCurrentIndex(view.proxy.index_of(first.entity_id))
+    qtbot.waitUntil(lambda: "Last checked online on" in detail.verification.text(), timeout=WAIT)
+    assert "verified" in detail.verification.text().splitlines()[-1]
+
+
+def test_an_imported_credential_verifies_offline(qtbot, demo, shared_testdata: Path) -> None:
+    with qtbot.waitSignal(demo.window.files.finished, timeout=WAIT):
+        demo.window.files.import_paths([str(badge_file(shared_testdata))])
+    view = demo.window.backpack
+    view.list.setCurrentIndex(view.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: view.detail.verification.text().startswith("✓ Verified"), timeout=WAIT)
+    assert "key carried in the file itself" in view.detail.verification.text()

@@ -1,0 +1,90 @@
+"""``download``, ``import`` and ``verify`` on the command line, in subprocesses, end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+from test_cli_sync import cli, env, sync  # noqa: F401 - the sync tests' helpers and env fixture
+
+from backpack_desktop.domain.baking import unbake
+from backpack_desktop.sandbox import SandboxServer
+
+EXPECTED_OFFLINE = {
+    "dcpv/ob20/simple.jwt": 3,  # the key is published by the issuer: not checkable offline
+    "dcpv/ob20/basic-assertion.json": 3,
+    "dcpv/ob20/simple-badge.png": 3,
+    "dcpv/ob30/simple-jwt.png": 0,  # the key travels in the file
+    "dcpv/ob30/simple-jwt_v1.svg": 0,
+    "dcpv/ob30/simple.jwt": 3,  # no key anywhere: never verified
+    "dcpv/ob30/simple-err-expired.json": 1,  # expired
+    "dcpv/ob30/complete.json": 3,  # revocation status unknown offline, never "not revoked"
+    "bakery/baked_heart.png": 3,
+    "bakery/public_domain_heart.png": 4,  # no badge data
+    "bakery/unbaked_example.svg": 4,
+}
+
+
+@pytest.mark.parametrize(("name", "code"), EXPECTED_OFFLINE.items(), ids=EXPECTED_OFFLINE.keys())
+def test_verify_offline_exit_codes_and_json(
+    shared_testdata: Path, env: dict[str, str], tmp_path: Path, name: str, code: int
+) -> None:
+    path = str(shared_testdata / name)
+    done = cli("verify", "--offline", "--json", "--data-dir", str(tmp_path / "none"), path, env=env)
+    assert done.returncode == code, (done.stdout, done.stderr)
+    report = json.loads(done.stdout)
+    word = {0: "verified", 1: "invalid", 3: "unchecked", 4: "unreadable"}[code]
+    assert report["result"] == word and report["reasons"]
+    if code != 4:
+        assert report["version"] in ("1.0", "2.0", "3.0")
+
+
+def test_sync_download_verify_with_the_server_up_then_down(
+    make_sandbox: Callable[..., SandboxServer], tmp_path: Path, env: dict[str, str]
+) -> None:
+    server = make_sandbox(seed=21)
+    data_dir = tmp_path / "data"
+    assert sync(server, data_dir, env).returncode == 0
+    listed = json.loads(cli("list", "--json", "--data-dir", str(data_dir), env=env).stdout)
+    award = next(a for a in listed if a["status"] == "active")
+    target = tmp_path / "badge.png"
+    done = cli("download", award["id"], "-o", str(target), "--data-dir", str(data_dir), env=env)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(cli("show", award["id"], "--json", "--data-dir", str(data_dir), env=env).stdout)
+    served = requests.get(shown["award"]["image"], timeout=10).content
+    assert target.read_bytes() == served  # as issued, from the cache
+    assert unbake(target.read_bytes()).text
+
+    online = cli("verify", "--json", "--data-dir", str(data_dir), str(target), env=env)
+    assert online.returncode == 0, online.stdout  # the sandbox serves the hosted assertion
+    server.stop()
+    offline = cli("verify", "--json", "--data-dir", str(data_dir), str(target), env=env)
+    assert offline.returncode == 3, offline.stdout  # server gone: not checked, never verified
+    assert json.loads(offline.stdout)["result"] == "unchecked"
+
+    again = cli("download", award["id"], "-o", str(target), "--data-dir", str(data_dir), env=env)
+    assert again.returncode == 0  # -o names the file: the user chose to replace it
+    json_out = tmp_path / "out"
+    json_out.mkdir()
+    as_json = cli(
+        "download", award["id"], "--format", "json", "-o", str(json_out), "--data-dir", str(data_dir), env=env
+    )
+    assert as_json.returncode == 0
+    saved = next(json_out.iterdir())
+    assert saved.suffix == ".json" and json.loads(saved.read_text())["type"] == "Assertion"
+
+
+def test_import_lists_the_badge_and_bad_files_fail_alone(
+    shared_testdata: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    data_dir = str(tmp_path / "data")
+    good = str(shared_testdata / "dcpv" / "ob30" / "simple-jwt.png")
+    bad = str(shared_testdata / "bakery" / "public_domain_heart.png")
+    done = cli("import", good, bad, "--data-dir", data_dir, env=env)
+    assert done.returncode == 1  # one file failed
+    assert "Teamwork" in done.stdout and "public_domain_heart.png" in done.stderr
+    listed = json.loads(cli("list", "--json", "--data-dir", data_dir, env=env).stdout)
+    assert [a["name"] for a in listed] == ["Teamwork"]
