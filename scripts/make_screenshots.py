@@ -60,6 +60,9 @@ def show_richest_award(window: QWidget) -> None:
     richest = max(awards, key=lambda a: (bool(a.narrative), len(a.evidence), len(a.badgeclass.alignments)))
     view.list.setCurrentIndex(view.proxy.index_of(richest.entity_id))
     wait_until(lambda: not view.detail.picture.isHidden())
+    wait_until(lambda: view.detail.verification.text().startswith("?"))  # the offline check
+    view.detail.check_online.click()
+    wait_until(lambda: view.detail.verification.text().startswith("✓"))
 
 
 def main() -> int:

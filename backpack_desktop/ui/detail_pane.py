@@ -191,7 +191,6 @@ class DetailPane(QScrollArea):
         layout.addLayout(status_row)
         layout.addLayout(issuer_row)
         layout.addLayout(self._build_actions())
-        layout.addLayout(self._build_verification())
         layout.addLayout(self._build_form())
         layout.addStretch(1)
         return body
@@ -227,8 +226,10 @@ class DetailPane(QScrollArea):
         row.addStretch(1)
         return row
 
-    def _build_verification(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_verification(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
         self.verification = plain_label()
         self.verification.setAccessibleName("Verification")
         self.check_online = QPushButton("Check online")
@@ -236,10 +237,9 @@ class DetailPane(QScrollArea):
             "Fetch the issuer's copy, keys and revocation list to check this badge now"
         )
         self.check_online.clicked.connect(self._on_check_online_clicked)
-        row.addWidget(plain_label("Verification:"), 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.verification, 1)
         row.addWidget(self.check_online, 0, Qt.AlignmentFlag.AlignTop)
-        return row
+        return box
 
     def set_verification(self, entity_id: str, text: str) -> None:
         """Show a verification result if it is for the award on screen."""
@@ -255,6 +255,7 @@ class DetailPane(QScrollArea):
 
     def _build_form(self) -> QFormLayout:
         self.form = QFormLayout()
+        self.form.addRow(plain_label("Verification:"), self._build_verification())
         for label, kind in FIELDS:
             widget = self._value_widget(kind)
             widget.setAccessibleName(label)
