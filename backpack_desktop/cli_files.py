@@ -27,7 +27,7 @@ from backpack_desktop.services import keys, paths
 from backpack_desktop.services.backpack import load_backpack
 from backpack_desktop.services.badge_files import download, import_file
 from backpack_desktop.services.cache import CacheStore
-from backpack_desktop.services.files import write_atomically
+from backpack_desktop.services.files import save_unique, write_new_file
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024  # read no further: the parsers cap far lower anyway
 VERIFY_EXIT = {"verified": 0, "invalid": 1, "unchecked": 3}
@@ -51,12 +51,18 @@ def run_download(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
         if award is None:
             raise UserFacingError(f"no cached badge has the id {safe_text(args.id)[:40]!r}")
         result = download(store, award, args.format)
-    target = Path(args.output) if args.output else Path.cwd() / result.file_name
-    if target.is_dir():
-        target = target / result.file_name
-    if target.exists() and not args.output:
-        raise UserFacingError(f"{target.name} exists already; choose another name with -o")
-    write_atomically(target, result.data)
+    # Never replaces anything: into a folder under a free name, or to a new file (test 33).
+    output = Path(args.output) if args.output else Path.cwd()
+    if output.is_dir() and not output.is_symlink():
+        target = save_unique(output, result.file_name, result.data)
+    else:
+        try:
+            write_new_file(output, result.data)
+        except FileExistsError:
+            raise UserFacingError(
+                f"{safe_text(str(output))[:200]} exists already; choose another name"
+            ) from None
+        target = output
     note = " (baked here from the cached image)" if result.baked_here else ""
     print(f"saved {target}{note}", file=sys.stderr)
     return 0

@@ -116,6 +116,44 @@ def write_atomically(path: Path, data: bytes) -> None:
     _fsync_dir(folder)
 
 
+def write_new_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` only if nothing is there, not even a dangling symlink.
+
+    Written completely to a temporary file first, then hard-linked into place: the link fails
+    if the name exists (a file, a folder, a planted symlink), so nothing is ever replaced or
+    followed, and the file appears whole or not at all.
+
+    Raises:
+        FileExistsError: something already has that name.
+        OSError: the file could not be written.
+    """
+    path = Path(path)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temp_name, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+    _fsync_dir(path.parent)
+
+
+def save_unique(folder: Path, file_name: str, data: bytes) -> Path:
+    """Save into ``folder`` under ``file_name``, or ``name (2).ext`` … if that is taken."""
+    stem, suffix = os.path.splitext(file_name)
+    for n in range(1, 1000):
+        candidate = Path(folder) / (file_name if n == 1 else f"{stem} ({n}){suffix}")
+        try:
+            write_new_file(candidate, data)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(errno.EEXIST, "no free file name", str(folder))
+
+
 def _fsync_dir(folder: Path) -> None:
     if os.name != "posix":  # Windows cannot open a directory for fsync; NTFS journals renames
         return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -46,3 +48,11 @@ def http() -> Iterator[requests.Session]:
     """A plain requests session (redirects followed unless a test says otherwise)."""
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment for a command-line subprocess: a private TMPDIR and a cache passphrase."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return {**os.environ, "TMPDIR": str(scratch), "BACKPACK_DESKTOP_PASSPHRASE": "a long test passphrase"}

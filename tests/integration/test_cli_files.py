@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_cli_sync import cli, env, sync  # noqa: F401 - the sync tests' helpers and env fixture
+from test_cli_sync import cli, sync  # the sync tests' subprocess helpers
 
 from backpack_desktop.domain.baking import unbake
 from backpack_desktop.sandbox import SandboxServer
@@ -66,15 +66,19 @@ def test_sync_download_verify_with_the_server_up_then_down(
     assert json.loads(offline.stdout)["result"] == "unchecked"
 
     again = cli("download", award["id"], "-o", str(target), "--data-dir", str(data_dir), env=env)
-    assert again.returncode == 0  # -o names the file: the user chose to replace it
+    assert again.returncode == 1 and "exists already" in again.stderr  # never replaced silently
     json_out = tmp_path / "out"
     json_out.mkdir()
+    cli(
+        "download", award["id"], "--format", "json", "-o", str(json_out), "--data-dir", str(data_dir), env=env
+    )
     as_json = cli(
         "download", award["id"], "--format", "json", "-o", str(json_out), "--data-dir", str(data_dir), env=env
     )
     assert as_json.returncode == 0
-    saved = next(json_out.iterdir())
-    assert saved.suffix == ".json" and json.loads(saved.read_text())["type"] == "Assertion"
+    saved = sorted(json_out.iterdir())
+    assert len(saved) == 2 and any(f.stem.endswith(" (2)") for f in saved)  # a free name; first kept
+    assert all(json.loads(f.read_text())["type"] == "Assertion" for f in saved)
 
 
 def test_import_lists_the_badge_and_bad_files_fail_alone(

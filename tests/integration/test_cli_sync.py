@@ -29,13 +29,6 @@ def cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.Complete
     )
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    return {**os.environ, "TMPDIR": str(scratch), "BACKPACK_DESKTOP_PASSPHRASE": "a long test passphrase"}
-
-
 def sync(
     server: SandboxServer, data_dir: Path, env: dict[str, str], *extra: str
 ) -> subprocess.CompletedProcess[str]:

@@ -77,7 +77,9 @@ def test_selection_drives_the_detail_pane_and_json(qtbot) -> None:
         next(b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "View JSON").click()
     assert asked.args == [award]
     not_yet = [
-        b for b in view.detail.findChildren(type(view.clear_button)) if b.text() in ("Share", "Print certificate")
+        b
+        for b in view.detail.findChildren(type(view.clear_button))
+        if b.text() in ("Share", "Print certificate")
     ]
     assert view.detail.download.isEnabled() and view.detail.remove.isHidden()
     assert not_yet and all(not b.isEnabled() and b.toolTip() for b in not_yet)

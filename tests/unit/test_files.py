@@ -141,3 +141,32 @@ def test_write_atomically_refuses_devices_and_folders(tmp_path) -> None:
         write_atomically(fifo, b"x")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_write_new_file_never_replaces_or_follows(tmp_path) -> None:
+    from backpack_desktop.services.files import save_unique, write_new_file
+
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"keep me")
+    planted = tmp_path / "badge.png"
+    planted.symlink_to(outside)
+    with pytest.raises(FileExistsError):
+        write_new_file(planted, b"new")
+    assert outside.read_bytes() == b"keep me" and planted.is_symlink()
+    saved = save_unique(tmp_path, "badge.png", b"baked")
+    assert saved == tmp_path / "badge (2).png" and saved.read_bytes() == b"baked"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../evil", "..\\..\\evil", "/etc/x", "C:\\x", "CON", "a:stream", "name\x00", "   .", "x" * 300],
+)
+def test_hostile_names_land_inside_the_chosen_folder(tmp_path, name: str) -> None:
+    from backpack_desktop.services.files import save_unique
+
+    folder = tmp_path / "chosen"
+    folder.mkdir()
+    saved = save_unique(folder, safe_file_name(name, ".png"), b"baked")
+    assert saved.parent == folder and saved.read_bytes() == b"baked"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chosen"]
