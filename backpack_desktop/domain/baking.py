@@ -294,14 +294,18 @@ def _locate_svg(svg: bytes) -> tuple[int, int, list[tuple[int, int]]]:
 
 
 def _badge_element(local: str, payload: str, verify: str | None) -> bytes:
-    """Build the element: a JWS goes in ``verify``; JSON goes in CDATA, split around ``]]>``."""
+    """Build the element: a JWS goes in ``verify``; JSON goes in CDATA, split around ``]]>``.
+
+    A carriage return is written as ``&#13;`` between CDATA sections: XML parsers turn a raw
+    one into a newline, so the payload would not read back byte for byte (found by Hypothesis).
+    """
     name = f"openbadges:{local}"
     if _COMPACT_JWS.fullmatch(payload):
         if verify not in (None, payload):
             raise ValueError("a compact JWS is its own verify value; do not pass another")
         return f"<{name} verify={quoteattr(payload)}/>".encode()
     attribute = f" verify={quoteattr(verify)}" if verify else ""
-    body = payload.replace("]]>", "]]]]><![CDATA[>")
+    body = payload.replace("]]>", "]]]]><![CDATA[>").replace("\r", "]]>&#13;<![CDATA[")
     return f"<{name}{attribute}><![CDATA[{body}]]></{name}>".encode()
 
 

@@ -157,11 +157,11 @@ def test_hostile_svgs_are_refused_and_nothing_is_stored(keys, tmp_path: Path, da
     "data",
     [
         b"{" * 100_000 + b"}" * 100_000,  # 100k-deep nesting
-        b'{"@context": "https://w3id.org/openbadges/v2", "x": "' + b"a" * (5 * 1024 * 1024) + b'"}',
+        b'{"@context": "https://w3id.org/openbadges/v2", "x": "' + b"a" * (50 * 1024 * 1024) + b'"}',
         b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,  # a truncated PNG
         b"not a badge at all",
     ],
-    ids=["deep", "5 MB JSON", "truncated png", "text"],
+    ids=["deep", "50 MB JSON", "truncated png", "text"],
 )
 def test_malformed_files_give_one_clear_error(keys, tmp_path: Path, data: bytes) -> None:
     with CacheStore.open(tmp_path, keys) as store:
@@ -169,3 +169,36 @@ def test_malformed_files_give_one_clear_error(keys, tmp_path: Path, data: bytes)
             import_file(store, data)
         assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
         assert load_backpack(store).awards == ()
+
+
+def test_a_baked_decompression_bomb_imports_without_being_decoded(keys, tmp_path: Path) -> None:
+    from backpack_desktop.domain.baking import bake_png
+
+    bomb = _bomb_png(20000, 20000)  # a few tens of KB on disk, 400 MB of pixels decoded
+    assert len(bomb) < 1_000_000
+    assertion = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": "https://x.example/a",
+        "badge": "https://x.example/b",
+        "issuedOn": "2026-01-01",
+        "recipient": {"identity": "a@b.c", "type": "email", "hashed": False},
+        "verification": {"type": "hosted"},
+    }
+    with CacheStore.open(tmp_path, keys) as store:
+        award = import_file(store, bake_png(bomb, json.dumps(assertion)))
+        assert award.origin == "imported" and load_backpack(store).awards[0].entity_id == award.entity_id
+
+
+def _bomb_png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (width + 1)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
