@@ -265,7 +265,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "download": _files_command("download"),
     "import": _files_command("import"),
     "verify": _files_command("verify"),
-    **{name: _not_implemented(name) for name in ("share", "certificate")},
+    "share": _files_command("share"),
+    "certificate": _not_implemented("certificate"),
 }
 
 

@@ -134,3 +134,28 @@ def _synced_server(store: CacheStore | None) -> str | None:
 
     info = load_sync_info(store) if store is not None else None
     return info.server if info else None
+
+
+def run_share(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Print the share URL (or the embed snippet) from the cache; with ``--qr`` write its QR code."""
+    from backpack_desktop.domain.share import share
+    from backpack_desktop.domain.status import Status, describe
+    from backpack_desktop.services.share_qr import qr_code
+
+    with _open_existing(args, _Stdin(stdin)) as store:
+        award = load_backpack(store).award(args.id)
+    if award is None:
+        raise UserFacingError(f"no cached badge has the id {safe_text(args.id)[:40]!r}")
+    target = share(award, args.provider, args.include_identifier)
+    print(target.snippet or target.url)
+    status = describe(award, datetime.now(UTC))
+    if status.status in (Status.REVOKED, Status.EXPIRED):
+        print(f"warning: this badge is {status.status.label.lower()} ({status.reason})", file=sys.stderr)
+    if args.qr:
+        path = Path(args.qr)
+        try:
+            write_new_file(path, qr_code(target.url, "svg" if path.suffix.lower() == ".svg" else "png"))
+        except FileExistsError:
+            raise UserFacingError(f"{safe_text(args.qr)[:200]} exists already; choose another name") from None
+        print(f"QR code saved to {path}", file=sys.stderr)
+    return 0

@@ -48,7 +48,7 @@ def public_url(award: Award, include_identifier: bool = False) -> str:
     if not value:
         raise UserFacingError(HASHED_ONLY)
     separator = "&" if urlsplit(url).query else "?"
-    return f"{url}{separator}identity__{quote(award.recipient.type, safe='')}={quote(value, safe='@')}"
+    return f"{url}{separator}identity__{quote(award.recipient.type, safe='')}={quote(value)}"
 
 
 def share(award: Award, provider: str, include_identifier: bool = False) -> ShareTarget:
@@ -58,33 +58,32 @@ def share(award: Award, provider: str, include_identifier: bool = False) -> Shar
     if provider == "link":
         return ShareTarget(provider, link)
     if provider == "facebook":
-        return ShareTarget(provider, "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": link}))
+        return ShareTarget(provider, "https://www.facebook.com/sharer/sharer.php?" + _encode({"u": link}))
     if provider == "linkedin":
         query = {"mini": "true", "url": link, "title": f"I earned a badge from {issuer}!", "summary": name}
-        return ShareTarget(
-            provider, "https://www.linkedin.com/shareArticle?" + urlencode(query, quote_via=quote)
-        )
+        return ShareTarget(provider, "https://www.linkedin.com/shareArticle?" + _encode(query))
     if provider == "linkedin-profile":
         return ShareTarget(provider, linkedin_profile_url(award, link))
     if provider == "twitter":
         text = f"I earned a badge from {issuer}! {link}"
-        return ShareTarget(
-            provider, "https://twitter.com/intent/tweet?" + urlencode({"text": text}, quote_via=quote)
-        )
+        return ShareTarget(provider, "https://twitter.com/intent/tweet?" + _encode({"text": text}))
     if provider == "pinterest":
         query = {
             "url": link,
             "media": award.image_url or award.badgeclass.image_url or "",
             "description": name,
         }
-        return ShareTarget(
-            provider, "https://www.pinterest.com/pin/create/button/?" + urlencode(query, quote_via=quote)
-        )
+        return ShareTarget(provider, "https://www.pinterest.com/pin/create/button/?" + _encode(query))
     if provider == "email":
         return ShareTarget(provider, mailto(award, link))
     if provider == "embed":
         return ShareTarget(provider, link, embed_html(award, link))
     raise UserFacingError(f"Unknown share provider {provider[:40]!r}.")
+
+
+def _encode(query: dict[str, str]) -> str:
+    """Percent-encode every value as the server encodes its share links (``/`` kept)."""
+    return urlencode(query, safe="/", quote_via=quote)
 
 
 def linkedin_profile_url(award: Award, link: str) -> str:
@@ -101,14 +100,14 @@ def linkedin_profile_url(award: Award, link: str) -> str:
     if award.expires is not None:
         query["expirationYear"] = str(award.expires.year)
         query["expirationMonth"] = str(award.expires.month)
-    return "https://www.linkedin.com/profile/add?" + urlencode(query, quote_via=quote)
+    return "https://www.linkedin.com/profile/add?" + _encode(query)
 
 
 def mailto(award: Award, link: str) -> str:
     """A ``mailto:`` with no addressee, a subject and a body naming the badge, issuer and link."""
     subject = f"My badge: {award.name}"
     body = f'I earned the badge "{award.name}" from {award.issuer.name}.\r\n\r\nSee it here: {link}\r\n'
-    return "mailto:?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
+    return "mailto:?" + _encode({"subject": subject, "body": body})
 
 
 def embed_html(award: Award, link: str) -> str:

@@ -92,3 +92,38 @@ def test_import_lists_the_badge_and_bad_files_fail_alone(
     assert "Teamwork" in done.stdout and "public_domain_heart.png" in done.stderr
     listed = json.loads(cli("list", "--json", "--data-dir", data_dir, env=env).stdout)
     assert [a["name"] for a in listed] == ["Teamwork"]
+
+
+@pytest.mark.parametrize("identifier", [False, True], ids=["plain", "with identifier"])
+def test_share_matches_the_servers_links_and_the_qr_code_scans(
+    make_sandbox: Callable[..., SandboxServer], tmp_path: Path, env: dict[str, str], identifier: bool
+) -> None:
+    import shutil
+    import subprocess
+
+    server = make_sandbox(seed=23)
+    data_dir = str(tmp_path / "data")
+    assert sync(server, Path(data_dir), env).returncode == 0
+    award = json.loads(cli("list", "--json", "--data-dir", data_dir, env=env).stdout)[0]
+    flag = ["--include-identifier"] if identifier else []
+    for provider in ("facebook", "twitter"):  # LinkedIn and Pinterest: the server's quirks are not copied
+        mine = cli("share", award["id"], "--provider", provider, *flag, "--data-dir", data_dir, env=env)
+        assert mine.returncode == 0, mine.stderr
+        params = {
+            "provider": provider,
+            "redirect": "0",
+            **({"include_identifier": "1"} if identifier else {}),
+        }
+        theirs = requests.get(
+            f"{server.info['api']}/v2/backpack/share/assertion/{award['id']}", params=params, timeout=10
+        ).json()
+        assert mine.stdout.strip() == theirs["url"]
+    qr = tmp_path / "link.png"
+    link = cli("share", award["id"], *flag, "--qr", str(qr), "--data-dir", data_dir, env=env)
+    assert link.returncode == 0
+    zbarimg = shutil.which("zbarimg")
+    assert zbarimg, "zbar-tools is installed by scripts/setup"
+    scanned = subprocess.run([zbarimg, "--raw", "-q", str(qr)], capture_output=True, text=True, check=True)
+    assert scanned.stdout.strip() == link.stdout.strip()
+    again = cli("share", award["id"], "--qr", str(qr), "--data-dir", data_dir, env=env)
+    assert again.returncode == 1 and "exists already" in again.stderr

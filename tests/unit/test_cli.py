@@ -21,7 +21,6 @@ COMMANDS = (
 
 # Documented but not built yet: each must fail cleanly, not crash.
 UNBUILT = {
-    "share": ["share", "ID"],
     "certificate": ["certificate", "ID"],
     "kiosk": ["--kiosk"],
 }
