@@ -84,8 +84,8 @@ def test_version(repo_root: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["download", "ID", "--debug"],
-        ["--debug", "download", "ID"],
+        ["certificate", "ID", "--debug"],
+        ["--debug", "certificate", "ID"],
         ["--debug", "--kiosk"],
     ],
     ids=["after-command", "before-command", "kiosk"],
