@@ -65,6 +65,18 @@ def show_richest_award(window: QWidget) -> None:
     wait_until(lambda: view.detail.verification.text().startswith("✓"))
 
 
+def share_tray(window: QWidget) -> None:
+    """The share tray of the selected badge, on its QR code tab."""
+    from backpack_desktop.ui.share_dialog import ShareDialog
+
+    window.backpack.detail.share.click()  # type: ignore[attr-defined]
+    wait(300)
+    tray = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ShareDialog) and w.isVisible())
+    tray.tabs.setCurrentIndex(next(i for i in range(tray.tabs.count()) if tray.tabs.tabText(i) == "QR code"))
+    grab(tray, "share-tray.png")
+    tray.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     QApplication.setOrganizationName("BackpackDesktopScreenshots")
@@ -92,6 +104,7 @@ def main() -> int:
         grab(window, "account-synced.png")
         show_richest_award(window)
         grab(window, "detail-pane.png")
+        share_tray(window)
         window.backpack.search.setText("data")
         grab(window, "search-data.png")
         window.backpack.search.clear()

@@ -61,6 +61,7 @@ class BackpackView(QWidget):
         download_requested(Award, str): save the badge ("image" or "json").
         remove_requested(Award): remove an imported badge.
         verify_requested(Award, bool): check a badge (True: online).
+        share_requested(Award): open the share tray for a badge.
         link_requested(str): the user asked to open an issuer-supplied link (unchecked).
         pictures_wanted(Award): the detail pane wants the award's large image and issuer logo.
     """
@@ -69,6 +70,7 @@ class BackpackView(QWidget):
     download_requested = Signal(object, str)
     remove_requested = Signal(object)
     verify_requested = Signal(object, bool)
+    share_requested = Signal(object)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
@@ -176,6 +178,7 @@ class BackpackView(QWidget):
         self.detail.download_requested.connect(self.download_requested)
         self.detail.remove_requested.connect(self.remove_requested)
         self.detail.verify_requested.connect(self.verify_requested)
+        self.detail.share_requested.connect(self.share_requested)
         self.detail.pictures_wanted.connect(self.pictures_wanted)
         self._status_timer = QTimer(self)  # an award may expire (or start) while on screen
         self._status_timer.setSingleShot(True)
@@ -315,6 +318,7 @@ class BackpackView(QWidget):
             view_json.triggered.connect(self._on_menu_view_json_triggered)
             menu.addAction("Download baked badge", self._on_menu_download_triggered)
             menu.addAction("Download assertion (JSON)", self._on_menu_download_json_triggered)
+            menu.addAction("Share…", self._on_menu_share_triggered)
             self._menu_remove = menu.addAction("Remove imported badge", self._on_menu_remove_triggered)
             for name, why in NOT_YET.items():
                 action = menu.addAction(name)
@@ -337,6 +341,10 @@ class BackpackView(QWidget):
     def _on_menu_download_json_triggered(self) -> None:
         if self._menu_award is not None:
             self.download_requested.emit(self._menu_award, "json")
+
+    def _on_menu_share_triggered(self) -> None:
+        if self._menu_award is not None:
+            self.share_requested.emit(self._menu_award)
 
     def _on_menu_remove_triggered(self) -> None:
         if self._menu_award is not None:

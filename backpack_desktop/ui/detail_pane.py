@@ -38,7 +38,6 @@ PICTURE = 160  # logical pixels; the image is decoded at this size times the scr
 LOGO = 32
 
 NOT_YET = {
-    "Share": "The share tray arrives with the sharing feature.",
     "Print certificate": "Certificates arrive with the certificate feature.",
 }
 CHIP_COLOURS = {  # (background, text): AA contrast in light and dark palettes
@@ -134,6 +133,7 @@ class DetailPane(QScrollArea):
         download_requested(Award, str): save the badge: "image" (baked) or "json".
         remove_requested(Award): remove an imported badge.
         verify_requested(Award, bool): check the badge (True: online).
+        share_requested(Award): open the share tray.
         link_requested(str): the user asked to open an issuer-supplied link (not yet checked).
         pictures_wanted(Award): the large badge image and the issuer's logo are wanted.
     """
@@ -142,6 +142,7 @@ class DetailPane(QScrollArea):
     download_requested = Signal(object, str)
     remove_requested = Signal(object)
     verify_requested = Signal(object, bool)
+    share_requested = Signal(object)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
@@ -212,9 +213,14 @@ class DetailPane(QScrollArea):
         self.remove.setToolTip("Remove this imported badge from this computer")
         self.remove.clicked.connect(self._on_remove_clicked)
         row.addWidget(self.remove)
+        self.share = QPushButton("Share")
+        self.share.setToolTip("Link, social networks, e-mail, QR code or embed code for this badge")
+        self.share.clicked.connect(self._on_share_clicked)
+        row.addWidget(self.share)
         self.buttons: dict[str, QPushButton] = {
             "View JSON": self.view_json,
             "Download": self.download,
+            "Share": self.share,
             "Remove": self.remove,
         }
         for name, why in NOT_YET.items():
@@ -342,6 +348,10 @@ class DetailPane(QScrollArea):
     def _on_download_json_triggered(self) -> None:
         if self.award is not None:
             self.download_requested.emit(self.award, "json")
+
+    def _on_share_clicked(self) -> None:
+        if self.award is not None:
+            self.share_requested.emit(self.award)
 
     def _on_remove_clicked(self) -> None:
         if self.award is not None:

@@ -77,20 +77,24 @@ class FileActions(QObject):
         )
 
     def _save(self, result: badge_files.Download) -> None:
+        note = " (baked from the cached image)" if result.baked_here else ""
+        self.save_bytes(result.data, result.file_name, "Save badge", note)
+
+    def save_bytes(
+        self, data: bytes, file_name: str, title: str = "Save", note: str = "", name_filter: str = ""
+    ) -> None:
+        """Ask where (the platform dialog asks before replacing a file), then write atomically."""
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
-        suffix = Path(result.file_name).suffix.lstrip(".")
-        name_filter = FILTERS.get(suffix, FILTERS["json"])
-        chosen = self._ask_save(
-            self._parent(), "Save badge", str(Path(folder) / result.file_name), name_filter
-        )
+        suffix = Path(file_name).suffix.lstrip(".")
+        name_filter = name_filter or FILTERS.get(suffix, FILTERS["json"])
+        chosen = self._ask_save(self._parent(), title, str(Path(folder) / file_name), name_filter)
         if not chosen:
             return
         try:
-            write_atomically(Path(chosen), result.data)
+            write_atomically(Path(chosen), data)
         except (OSError, UserFacingError) as exc:
-            messages.show_error(self._parent(), UserFacingError(f"The badge could not be saved: {exc}"))
+            messages.show_error(self._parent(), UserFacingError(f"The file could not be saved: {exc}"))
             return
-        note = " (baked from the cached image)" if result.baked_here else ""
         self.finished.emit(f"Saved {Path(chosen).name}{note}")
 
     # -- import ------------------------------------------------------------------------------

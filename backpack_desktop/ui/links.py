@@ -14,7 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from backpack_desktop.domain.errors import UserFacingError
-from backpack_desktop.domain.links import LinkCheck, check_link
+from backpack_desktop.domain.links import MAX_LENGTH, LinkCheck, check_link
 from backpack_desktop.ui import messages
 
 IDN_NOTE = (
@@ -32,7 +32,8 @@ def confirm_in_dialog(parent: QWidget | None, check: LinkCheck) -> bool:
     box.setWindowTitle("Open link")
     box.setTextFormat(Qt.TextFormat.PlainText)
     note = "\n\n" + IDN_NOTE if check.international else ""
-    box.setText(f"Open this address in your web browser?\n\n{check.url}{note}")
+    where = "your e-mail program" if check.url.startswith("mailto:") else "your web browser"
+    box.setText(f"Open this address in {where}?\n\n{check.url}{note}")
     box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Open
@@ -62,4 +63,22 @@ class LinkOpener:
         if not self._confirm(self._parent(), check):
             return False
         self._opener(QUrl(check.url, QUrl.ParsingMode.StrictMode))
+        return True
+
+    def open_share(self, url: str) -> bool:
+        """Open a share link the app built itself (https, or a ``mailto:`` for the e-mail program).
+
+        The learner still sees the whole address first: it carries issuer text and their badge.
+        """
+        if self.kiosk:
+            return False
+        if url.startswith("mailto:") and len(url) <= MAX_LENGTH:
+            check = LinkCheck(url)
+        else:
+            check = check_link(url)
+            if check.problem is not None:
+                return False
+        if not self._confirm(self._parent(), check):
+            return False
+        self._opener(QUrl(check.url, QUrl.ParsingMode.TolerantMode))
         return True

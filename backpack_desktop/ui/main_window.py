@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
         self.backpack.download_requested.connect(self.files.download)
         self.backpack.remove_requested.connect(self.files.remove)
         self.backpack.verify_requested.connect(self.verifier.check)
+        self.backpack.share_requested.connect(self._on_backpack_share_requested)
         self.verifier.checked.connect(self.backpack.detail.set_verification)
         self.import_action.triggered.connect(self.files.choose_and_import)
         self.files.finished.connect(self._on_files_finished)
@@ -311,6 +312,21 @@ class MainWindow(QMainWindow):
 
     def _dialog_parent(self) -> QWidget:
         return self
+
+    def _on_backpack_share_requested(self, award: Award) -> None:
+        from backpack_desktop.ui.share_dialog import ShareDialog
+
+        dialog = ShareDialog(award, self.links, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.save_file_requested.connect(self._on_share_save_file_requested)
+        dialog.qr_save_requested.connect(self._on_share_qr_save_requested)
+        dialog.open()
+
+    def _on_share_save_file_requested(self, award: Award) -> None:
+        self.files.download(award, "image")
+
+    def _on_share_qr_save_requested(self, data: bytes, fmt: str) -> None:
+        self.files.save_bytes(data, f"badge-link-qr.{fmt}", "Save QR code", "", f"QR code (*.{fmt})")
 
     def _on_files_finished(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

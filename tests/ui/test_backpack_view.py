@@ -77,11 +77,11 @@ def test_selection_drives_the_detail_pane_and_json(qtbot) -> None:
         next(b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "View JSON").click()
     assert asked.args == [award]
     not_yet = [
-        b
-        for b in view.detail.findChildren(type(view.clear_button))
-        if b.text() in ("Share", "Print certificate")
+        b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "Print certificate"
     ]
-    assert view.detail.download.isEnabled() and view.detail.remove.isHidden()
+    assert (
+        view.detail.download.isEnabled() and view.detail.share.isEnabled() and view.detail.remove.isHidden()
+    )
     assert not_yet and all(not b.isEnabled() and b.toolTip() for b in not_yet)
 
 
@@ -152,9 +152,10 @@ def test_every_row_has_the_options_menu(qtbot) -> None:
     menu = view.options_menu(award)
     names = [a.text() for a in menu.actions()]
     assert names[0] == "View Badge Award JSON"
-    assert {"Download baked badge", "Download assertion (JSON)", "Share", "Print certificate"} <= set(names)
+    assert {"Download baked badge", "Download assertion (JSON)", "Share…", "Print certificate"} <= set(names)
     actions = {a.text(): a for a in menu.actions()}
-    assert not actions["Share"].isEnabled() and actions["Share"].toolTip()
+    assert actions["Share…"].isEnabled()
+    assert not actions["Print certificate"].isEnabled() and actions["Print certificate"].toolTip()
     assert not actions["Remove imported badge"].isVisible()  # a synced badge cannot be removed here
     with qtbot.waitSignal(view.json_requested) as asked:
         menu.actions()[0].trigger()
