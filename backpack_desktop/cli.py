@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from backpack_desktop import APP_NAME, __version__
-from backpack_desktop.domain.errors import BackpackError, NotImplementedYetError
+from backpack_desktop.domain.errors import BackpackError
 from backpack_desktop.services.paths import DATA_DIR_ENV, PASSPHRASE_ENV
 from backpack_desktop.services.redact import install_redaction
 
@@ -165,6 +165,8 @@ def _add_commands(sub: argparse._SubParsersAction[_Parser], common: argparse.Arg
     p = add("signout", "revoke the tokens and forget the account on this machine")
     p.add_argument("--delete-cache", action="store_true", help="also delete the offline copy")
 
+    add("kiosk-pin", "read an administrator PIN on stdin and print its hash for the kiosk configuration")
+
 
 def build_parser() -> _Parser:
     """Build the full argument parser (also used by the tests and the README)."""
@@ -213,7 +215,9 @@ def _run_app(args: argparse.Namespace) -> int:
     if args.config and not args.kiosk:
         raise _UsageError("--config needs --kiosk")
     if args.kiosk:
-        raise NotImplementedYetError("kiosk mode")
+        from backpack_desktop.app import run_kiosk
+
+        return run_kiosk(args.config)
     from backpack_desktop.app import run  # Qt is imported only here
 
     return run(demo=args.demo)
@@ -223,13 +227,6 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from backpack_desktop.sandbox.runner import run_from_args
 
     return run_from_args(args)
-
-
-def _not_implemented(name: str) -> Callable[[argparse.Namespace], int]:
-    def handler(_args: argparse.Namespace) -> int:
-        raise NotImplementedYetError(f"the {name!r} command")
-
-    return handler
 
 
 class _UsageError(Exception):
@@ -244,6 +241,14 @@ def _backpack_command(name: str) -> Callable[[argparse.Namespace], int]:
         return command(args)
 
     return handler
+
+
+def _kiosk_pin(_args: argparse.Namespace) -> int:
+    from backpack_desktop.services.kiosk_config import hash_pin
+
+    pin = sys.stdin.readline().strip()
+    print(hash_pin(pin))  # only the hash is printed; the PIN itself never reaches a file
+    return 0
 
 
 def _files_command(name: str) -> Callable[[argparse.Namespace], int]:
@@ -262,11 +267,12 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "list": _backpack_command("list"),
     "show": _backpack_command("show"),
     "signout": _backpack_command("signout"),
+    "kiosk-pin": _kiosk_pin,
     "download": _files_command("download"),
     "import": _files_command("import"),
     "verify": _files_command("verify"),
     "share": _files_command("share"),
-    "certificate": _not_implemented("certificate"),
+    "certificate": _files_command("certificate"),
 }
 
 

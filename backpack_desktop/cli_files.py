@@ -27,7 +27,7 @@ from backpack_desktop.services import keys, paths
 from backpack_desktop.services.backpack import load_backpack
 from backpack_desktop.services.badge_files import download, import_file
 from backpack_desktop.services.cache import CacheStore
-from backpack_desktop.services.files import save_unique, write_new_file
+from backpack_desktop.services.files import safe_file_name, save_unique, write_new_file
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024  # read no further: the parsers cap far lower anyway
 VERIFY_EXIT = {"verified": 0, "invalid": 1, "unchecked": 3}
@@ -159,3 +159,49 @@ def run_share(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
             raise UserFacingError(f"{safe_text(args.qr)[:200]} exists already; choose another name") from None
         print(f"QR code saved to {path}", file=sys.stderr)
     return 0
+
+
+def run_certificate(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """Make one PDF with a certificate a page; save it, or print it with no dialog."""
+    import locale
+
+    from backpack_desktop.services.certificate_inputs import certificate_inputs
+    from backpack_desktop.services.certificates import TEMPLATES, default_page_size, render_certificates
+    from backpack_desktop.services.printing import print_pdf, wait_for_job
+
+    template = args.template or TEMPLATES[0]
+    if template not in TEMPLATES:
+        raise UserFacingError(
+            f"unknown template {safe_text(template)[:40]!r}; choose from {', '.join(TEMPLATES)}"
+        )
+    with _open_existing(args, _Stdin(stdin)) as store:
+        backpack = load_backpack(store)
+        awards = []
+        for wanted in args.ids:
+            award = backpack.award(wanted)
+            if award is None:
+                raise UserFacingError(f"no cached badge has the id {safe_text(wanted)[:40]!r}")
+            awards.append(award)
+        items = certificate_inputs(store, awards)
+    page = default_page_size(locale.getlocale()[0] or "")
+    pdf = render_certificates(items, template=template, page_size=page, printed_at=datetime.now(UTC))
+    if args.printer is not None:
+        job = print_pdf(pdf, args.printer or None, f"{len(items)} badge certificate(s)")
+        wait_for_job(job)
+        print(f"printed {len(items)} page(s) on {job.printer} (job {job.job_id})", file=sys.stderr)
+    if args.output or args.printer is None:
+        name = safe_file_name(awards[0].name if len(awards) == 1 else "badge certificates", ".pdf")
+        target = _save_new(Path(args.output) if args.output else Path.cwd(), name, pdf)
+        print(f"saved {target}", file=sys.stderr)
+    return 0
+
+
+def _save_new(output: Path, file_name: str, data: bytes) -> Path:
+    """Into a folder under a free name, or to a new file; never replacing anything."""
+    if output.is_dir() and not output.is_symlink():
+        return save_unique(output, file_name, data)
+    try:
+        write_new_file(output, data)
+    except FileExistsError:
+        raise UserFacingError(f"{safe_text(str(output))[:200]} exists already; choose another name") from None
+    return output
