@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import (
     QEvent,
-    QItemSelection,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 from backpack_desktop.domain.models import Award
 from backpack_desktop.domain.status import Status
 from backpack_desktop.ui.badge_delegate import CARD, BadgeDelegate
-from backpack_desktop.ui.detail_pane import NOT_YET, DetailPane
+from backpack_desktop.ui.detail_pane import DetailPane
 from backpack_desktop.ui.models.badge_filter_proxy import BadgeFilterProxy, SortOrder
 from backpack_desktop.ui.models.badge_list_model import BadgeListModel
 from backpack_desktop.ui.widgets import plain_label
@@ -62,6 +61,7 @@ class BackpackView(QWidget):
         remove_requested(Award): remove an imported badge.
         verify_requested(Award, bool): check a badge (True: online).
         share_requested(Award): open the share tray for a badge.
+        print_requested(list[Award]): print certificates for these badges.
         link_requested(str): the user asked to open an issuer-supplied link (unchecked).
         pictures_wanted(Award): the detail pane wants the award's large image and issuer logo.
     """
@@ -71,11 +71,13 @@ class BackpackView(QWidget):
     remove_requested = Signal(object)
     verify_requested = Signal(object, bool)
     share_requested = Signal(object)
+    print_requested = Signal(object)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, kiosk: bool = False) -> None:
         super().__init__(parent)
+        self.kiosk = kiosk  # only browse, search, print and QR: no file or browser actions
         self.model = BadgeListModel(parent=self)
         self.proxy = BadgeFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -133,7 +135,7 @@ class BackpackView(QWidget):
         self.delegate = BadgeDelegate(BadgeListModel.BadgeRole, BadgeListModel.StatusRole, self.list)
         self.list.setItemDelegate(self.delegate)
         self.list.setModel(self.proxy)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # batch printing
         self.list.setUniformItemSizes(True)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.set_grid(True)
@@ -149,7 +151,7 @@ class BackpackView(QWidget):
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.list)
         self.list_stack.addWidget(empty_page)
-        self.detail = DetailPane()
+        self.detail = DetailPane(kiosk=self.kiosk)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.list_stack)
         splitter.addWidget(self.detail)
@@ -172,13 +174,14 @@ class BackpackView(QWidget):
         self.proxy.modelReset.connect(self._refresh_counts)
         self.proxy.rowsInserted.connect(self._refresh_counts)
         self.proxy.rowsRemoved.connect(self._refresh_counts)
-        self.list.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
+        self.list.selectionModel().currentChanged.connect(self._on_list_current_changed)
         self.detail.view_json_requested.connect(self.json_requested)
         self.detail.link_requested.connect(self.link_requested)
         self.detail.download_requested.connect(self.download_requested)
         self.detail.remove_requested.connect(self.remove_requested)
         self.detail.verify_requested.connect(self.verify_requested)
         self.detail.share_requested.connect(self.share_requested)
+        self.detail.print_requested.connect(self._on_detail_print_requested)
         self.detail.pictures_wanted.connect(self.pictures_wanted)
         self._status_timer = QTimer(self)  # an award may expire (or start) while on screen
         self._status_timer.setSingleShot(True)
@@ -217,6 +220,12 @@ class BackpackView(QWidget):
         """Decoded images by award id (they arrive after the list, from a background task)."""
         self._pixmaps.update(pixmaps)
         self.model.set_thumbnails(pixmaps)
+
+    def clear_pictures(self) -> None:
+        """Forget every decoded picture (a kiosk wipe) and show no badge."""
+        self._pixmaps.clear()
+        self.detail.show_award(None)
+        self.detail.set_pictures("", None, None)
 
     def clear_filters(self) -> None:
         """Reset search, status and issuer in one go."""
@@ -301,9 +310,8 @@ class BackpackView(QWidget):
                 self.list.setCurrentIndex(index)
                 return
 
-    def _on_list_selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        indexes = selected.indexes()
-        award = indexes[0].data(BadgeListModel.BadgeRole) if indexes else None
+    def _on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        award = current.data(BadgeListModel.BadgeRole) if current.isValid() else None
         if isinstance(award, Award):
             self.detail.show_award(award, self._pixmaps.get(award.entity_id))
 
@@ -314,20 +322,22 @@ class BackpackView(QWidget):
         """
         if self.last_menu is None:
             menu = QMenu(self)
-            view_json = menu.addAction("View Badge Award JSON")
-            view_json.triggered.connect(self._on_menu_view_json_triggered)
-            menu.addAction("Download baked badge", self._on_menu_download_triggered)
-            menu.addAction("Download assertion (JSON)", self._on_menu_download_json_triggered)
-            menu.addAction("Share…", self._on_menu_share_triggered)
+            if not self.kiosk:
+                view_json = menu.addAction("View Badge Award JSON")
+                view_json.triggered.connect(self._on_menu_view_json_triggered)
+                menu.addAction("Download baked badge", self._on_menu_download_triggered)
+                menu.addAction("Download assertion (JSON)", self._on_menu_download_json_triggered)
+            menu.addAction("Show QR code…" if self.kiosk else "Share…", self._on_menu_share_triggered)
             self._menu_remove = menu.addAction("Remove imported badge", self._on_menu_remove_triggered)
-            for name, why in NOT_YET.items():
-                action = menu.addAction(name)
-                action.setEnabled(False)
-                action.setToolTip(why)
+            self._menu_print = menu.addAction("Print certificate…", self._on_menu_print_triggered)
             menu.setToolTipsVisible(True)
             self.last_menu = menu
         self._menu_award = award
-        self._menu_remove.setVisible(award.origin == "imported")
+        many = len(self.selected_awards()) > 1 and award in self.selected_awards()
+        self._menu_print.setText(
+            f"Print {len(self.selected_awards())} certificates…" if many else "Print certificate…"
+        )
+        self._menu_remove.setVisible(award.origin == "imported" and not self.kiosk)
         return self.last_menu
 
     def _on_menu_view_json_triggered(self) -> None:
@@ -341,6 +351,21 @@ class BackpackView(QWidget):
     def _on_menu_download_json_triggered(self) -> None:
         if self._menu_award is not None:
             self.download_requested.emit(self._menu_award, "json")
+
+    def _on_menu_print_triggered(self) -> None:
+        if self._menu_award is None:
+            return
+        chosen = self.selected_awards()
+        self.print_requested.emit(chosen if self._menu_award in chosen else [self._menu_award])
+
+    def selected_awards(self) -> list[Award]:
+        """The selected badges in list order (several with Ctrl/Shift+click, for batch printing)."""
+        rows = sorted(self.list.selectionModel().selectedIndexes(), key=lambda index: index.row())
+        found = [index.data(BadgeListModel.BadgeRole) for index in rows]
+        return [award for award in found if isinstance(award, Award)]
+
+    def _on_detail_print_requested(self, award: Award) -> None:
+        self.print_requested.emit([award])
 
     def _on_menu_share_triggered(self) -> None:
         if self._menu_award is not None:

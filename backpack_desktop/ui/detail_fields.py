@@ -26,8 +26,9 @@ class LinkField(QWidget):
 
     open_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, kiosk: bool = False) -> None:
         super().__init__(parent)
+        self.kiosk = kiosk  # the address is shown, but a kiosk never opens a browser
         self.text = plain_label(selectable=True)
         self.text.setWordWrap(True)
         self.button = QToolButton()
@@ -44,7 +45,7 @@ class LinkField(QWidget):
         self.url = url
         self.text.setText(f"{caption}\n{url}" if caption and url else caption or url)
         allowed = bool(url) and check_link(url).allowed
-        self.button.setVisible(bool(url))
+        self.button.setVisible(bool(url) and not self.kiosk)
         self.button.setEnabled(allowed)
         self.button.setToolTip(OPEN_TIP if allowed else REFUSED_TIP)
         self.button.setAccessibleName(f"Open {url[:200]}")
@@ -62,8 +63,9 @@ class LinkList(QWidget):
 
     open_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, kiosk: bool = False) -> None:
         super().__init__(parent)
+        self.kiosk = kiosk
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.items: list[LinkField] = []
@@ -73,7 +75,7 @@ class LinkList(QWidget):
         while len(self.items) > len(items):
             self.items.pop().deleteLater()
         while len(self.items) < len(items):
-            field = LinkField()
+            field = LinkField(kiosk=self.kiosk)
             field.open_requested.connect(self.open_requested)
             self._layout.addWidget(field)
             self.items.append(field)

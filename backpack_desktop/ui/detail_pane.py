@@ -3,8 +3,8 @@
 Issuer-supplied text (names, descriptions, criteria, evidence) is shown with ``Qt.PlainText``,
 so markup in a badge is displayed literally and never rendered. Markdown narratives go through
 the one sanitising path, :class:`MarkdownView`. Links are never clickable text: an "Open…"
-button asks the app's link opener (https only, whole address shown first). Actions whose issue
-has not landed yet are visible and disabled with a tooltip that says so, never faked.
+button asks the app's link opener (https only, whole address shown first). Every action works
+from the offline copy.
 
 The pane is built once and updated in place for each selection: rebuilding widgets at every
 click costs time and leaves deleted widgets behind for the garbage collector.
@@ -37,9 +37,6 @@ from backpack_desktop.ui.widgets import plain_label
 PICTURE = 160  # logical pixels; the image is decoded at this size times the screen's ratio
 LOGO = 32
 
-NOT_YET = {
-    "Print certificate": "Certificates arrive with the certificate feature.",
-}
 CHIP_COLOURS = {  # (background, text): AA contrast in light and dark palettes
     Status.ACTIVE: ("#1b5e20", "#ffffff"),
     Status.NEW: ("#0d47a1", "#ffffff"),
@@ -134,6 +131,7 @@ class DetailPane(QScrollArea):
         remove_requested(Award): remove an imported badge.
         verify_requested(Award, bool): check the badge (True: online).
         share_requested(Award): open the share tray.
+        print_requested(Award): print a certificate.
         link_requested(str): the user asked to open an issuer-supplied link (not yet checked).
         pictures_wanted(Award): the large badge image and the issuer's logo are wanted.
     """
@@ -143,11 +141,13 @@ class DetailPane(QScrollArea):
     remove_requested = Signal(object)
     verify_requested = Signal(object, bool)
     share_requested = Signal(object)
+    print_requested = Signal(object)
     link_requested = Signal(str)
     pictures_wanted = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, kiosk: bool = False) -> None:
         super().__init__(parent)
+        self.kiosk = kiosk  # a kiosk offers no file or browser actions (no way out of the app)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # labels wrap instead
         self.award: Award | None = None
@@ -223,13 +223,14 @@ class DetailPane(QScrollArea):
             "Share": self.share,
             "Remove": self.remove,
         }
-        for name, why in NOT_YET.items():
-            button = QPushButton(name)
-            button.setEnabled(False)
-            button.setToolTip(why)
-            row.addWidget(button)
-            self.buttons[name] = button
+        self.print_certificate = QPushButton("Print certificate")
+        self.print_certificate.setToolTip("Preview and print a certificate for this badge (Ctrl+P)")
+        self.print_certificate.clicked.connect(self._on_print_clicked)
+        row.insertWidget(row.count() - 1, self.print_certificate)
+        self.buttons["Print certificate"] = self.print_certificate
         row.addStretch(1)
+        for escape in (self.view_json, self.download, self.remove):
+            escape.setVisible(not self.kiosk)
         return row
 
     def _build_verification(self) -> QWidget:
@@ -275,11 +276,11 @@ class DetailPane(QScrollArea):
             view.link_activated.connect(self.link_requested)
             return view
         if kind == "link":
-            link = LinkField()
+            link = LinkField(kiosk=self.kiosk)
             link.open_requested.connect(self.link_requested)
             return link
         if kind == "links":
-            links = LinkList()
+            links = LinkList(kiosk=self.kiosk)
             links.open_requested.connect(self.link_requested)
             return links
         return plain_label(selectable=True)
@@ -322,7 +323,7 @@ class DetailPane(QScrollArea):
         self.reason.setText(info.reason or "")
         imported = " · Imported" if award.origin == "imported" else ""
         self.issuer_line.setText(f"{award.issuer.name} · issued {_date(award.issued_on)}{imported}")
-        self.remove.setVisible(award.origin == "imported")
+        self.remove.setVisible(award.origin == "imported" and not self.kiosk)
 
     def _show_fields(self, award: Award) -> None:
         for label, value in field_values(award).items():
@@ -348,6 +349,10 @@ class DetailPane(QScrollArea):
     def _on_download_json_triggered(self) -> None:
         if self.award is not None:
             self.download_requested.emit(self.award, "json")
+
+    def _on_print_clicked(self) -> None:
+        if self.award is not None:
+            self.print_requested.emit(self.award)
 
     def _on_share_clicked(self) -> None:
         if self.award is not None:

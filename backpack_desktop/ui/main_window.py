@@ -48,6 +48,7 @@ from backpack_desktop.ui.badge_delegate import THUMB_GRID
 from backpack_desktop.ui.detail_pane import LOGO, PICTURE
 from backpack_desktop.ui.file_actions import FileActions
 from backpack_desktop.ui.links import LinkOpener
+from backpack_desktop.ui.printing import CertificatePrinter
 from backpack_desktop.ui.settings import GRID_VIEW, Settings
 from backpack_desktop.ui.verification import VerificationController
 from backpack_desktop.ui.widgets import plain_label
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.links = LinkOpener(self._dialog_parent)
         self.files = FileActions(account, self._dialog_parent, parent=self)
         self.verifier = VerificationController(account, parent=self)
+        self.printer = CertificatePrinter(account, settings, self.files, self._dialog_parent, parent=self)
         self.setAcceptDrops(True)  # badge files dropped on the window are imported
         self._settings = settings
         demo = endpoints is not None and endpoints.demo
@@ -127,6 +129,9 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction("&Sync now", self)
         self.sync_action.setShortcut(QKeySequence("Ctrl+R"))
         self.sign_out_action = QAction("Sign &out…", self)
+        self.print_action = QAction("&Print certificates…", self)
+        self.print_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
+        self.print_action.setToolTip("Print certificates for the selected badges")
         self.import_action = QAction("&Import badges…", self)
         self.import_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
         self.import_action.setToolTip("Add baked badge images or badge files to your offline copy")
@@ -134,7 +139,13 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         menu = self.menuBar().addMenu("&File")
-        for action in (self.sign_in_action, self.sync_action, self.import_action, self.sign_out_action):
+        for action in (
+            self.sign_in_action,
+            self.sync_action,
+            self.import_action,
+            self.print_action,
+            self.sign_out_action,
+        ):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(quit_action)
@@ -242,6 +253,9 @@ class MainWindow(QMainWindow):
         self.backpack.remove_requested.connect(self.files.remove)
         self.backpack.verify_requested.connect(self.verifier.check)
         self.backpack.share_requested.connect(self._on_backpack_share_requested)
+        self.backpack.print_requested.connect(self.printer.print_awards)
+        self.print_action.triggered.connect(self._on_print_triggered)
+        self.printer.finished.connect(self._on_files_finished)
         self.verifier.checked.connect(self.backpack.detail.set_verification)
         self.import_action.triggered.connect(self.files.choose_and_import)
         self.files.finished.connect(self._on_files_finished)
@@ -312,6 +326,11 @@ class MainWindow(QMainWindow):
 
     def _dialog_parent(self) -> QWidget:
         return self
+
+    def _on_print_triggered(self) -> None:
+        chosen = self.backpack.selected_awards()
+        if chosen:
+            self.printer.print_awards(chosen)
 
     def _on_backpack_share_requested(self, award: Award) -> None:
         from backpack_desktop.ui.share_dialog import ShareDialog

@@ -56,6 +56,9 @@ USE_SYSTEM_BROWSER = Preference("account/use_system_browser", False)
 # the server's own hosts, as a JSON object {"hosts": [...]} (QSettings has no typed lists).
 SSO_HOSTS: Preference[dict[str, Any]] = Preference("account/sso_hosts", {})
 GRID_VIEW = Preference("view/grid", True)
+CERTIFICATE_TEMPLATE = Preference("print/template", "classic")
+# "" follows the locale (Letter in the US and its neighbours, A4 elsewhere); "A4" or "Letter".
+PAGE_SIZE = Preference("print/page_size", "")
 
 
 class Settings:
