@@ -16,10 +16,13 @@ from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.sandbox import SandboxConfig, SandboxServer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from backpack_desktop.services.kiosk_config import KioskConfig
     from backpack_desktop.services.regions import Region
     from backpack_desktop.ui.account import AccountController
     from backpack_desktop.ui.main_window import MainWindow
@@ -178,3 +181,64 @@ def run(demo: bool) -> int:
         return app.exec()
     finally:
         session.close()
+
+
+def run_kiosk(config_path: str | None) -> int:
+    """Run a kiosk station: configuration checked first, crash residue swept, then full screen.
+
+    Without a configuration file the station signs in to a built-in sandbox and prints a
+    one-time administrator PIN on the terminal, so kiosk mode can be tried safely.
+    """
+    from backpack_desktop.services import kiosk_temp
+    from backpack_desktop.services.kiosk_config import hash_pin, load_config
+
+    config = load_config(config_path)  # a bad file is an error before any window
+    if not config.admin_pin:
+        import dataclasses
+        import secrets
+
+        pin = f"{secrets.randbelow(10**6):06d}"
+        config = dataclasses.replace(config, admin_pin=hash_pin(pin))
+        print(f"Kiosk trial: the administrator PIN for this run is {pin}", file=sys.stderr)
+    kiosk_temp.sweep_residue()
+    temp_dir = kiosk_temp.claim_private_temp()
+    os.environ.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+    app = create_application()
+    from backpack_desktop.ui import crash, messages
+    from backpack_desktop.ui.collector import GuiThreadCollector
+
+    crash.install_excepthook()
+    GuiThreadCollector(app).start()
+    session = build_kiosk(config, temp_dir)
+    try:
+        session.window.showFullScreen()
+        messages.flush_queued(session.window)
+        return app.exec()
+    finally:
+        session.close()
+
+
+def build_kiosk(config: KioskConfig, temp_dir: Path | None = None) -> AppSession:
+    """The kiosk's services and window (a QApplication must exist); also used by the tests."""
+    from backpack_desktop.services.regions import region as find_region
+    from backpack_desktop.services.regions import sandbox_region
+    from backpack_desktop.ui.account import AccountController
+    from backpack_desktop.ui.kiosk_window import KioskWindow
+    from backpack_desktop.ui.signin_flow import SignInFlow
+    from backpack_desktop.ui.tasks import TaskManager
+
+    tasks = TaskManager()
+    sandbox = SandboxServer(SandboxConfig()).start() if config.server == "sandbox" else None
+    if sandbox is not None:
+        where = sandbox_region(sandbox.info)
+        extra = [sandbox.info["canvas"]]
+    else:
+        clients = {config.server: {"client_id": config.oauth_client_id}} if config.oauth_client_id else {}
+        where = find_region(config.server, clients)
+        extra = []
+    account = AccountController(tasks, None)  # in memory only: nothing of a visitor reaches the disk
+    flow = SignInFlow(None, tasks, account, where, extra)  # type: ignore[arg-type]
+    window = KioskWindow(account, config, flow.start, temp_dir)
+    flow.parent = window
+    account.load(where)
+    return AppSession(window, sandbox, tasks, account, flow)  # type: ignore[arg-type]

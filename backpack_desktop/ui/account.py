@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -110,6 +111,7 @@ class AccountController(QObject):
         self._remembered = False
         self._backpack: Backpack | None = None
         self._sync_task: Task[_Synced] | None = None
+        self._epoch = 0  # bumped by wipe(): results of work started before it are dropped
 
     @property
     def view(self) -> AccountView:
@@ -231,8 +233,12 @@ class AccountController(QObject):
             finally:
                 self._close(store)
 
+        epoch = self._epoch
+
         def done(pair: tuple[T, Backpack | None]) -> None:
             result, backpack = pair
+            if epoch != self._epoch:
+                return  # wiped meanwhile (kiosk): nothing of the old session comes back
             if backpack is not None:
                 self._backpack = backpack
                 self.changed.emit(self.view)
@@ -309,14 +315,19 @@ class AccountController(QObject):
             user = backpack.sync.user_id if backpack.sync else None
             return _Synced(result, backpack, None if session else _remember(region, manager, client_id, user))
 
-        self._sync_task = self._tasks.run("sync", work, self._on_sync_done, self._on_sync_failed)
+        epoch = self._epoch
+        self._sync_task = self._tasks.run(
+            "sync", work, partial(self._on_sync_done, epoch=epoch), partial(self._on_sync_failed, epoch=epoch)
+        )
 
     def cancel_sync(self) -> None:
         """Stop the running sync; the previous offline copy stays."""
         if self._sync_task is not None:
             self._sync_task.request_cancel()
 
-    def _on_sync_done(self, synced: _Synced) -> None:
+    def _on_sync_done(self, synced: _Synced, epoch: int = 0) -> None:
+        if epoch != self._epoch:
+            return  # the visitor was wiped while this sync ran: drop what it fetched
         self._sync_task = None
         self._backpack = synced.backpack
         if synced.token_store is not None:
@@ -324,13 +335,40 @@ class AccountController(QObject):
         self.changed.emit(self.view)
         self.sync_finished.emit(synced.result)
 
-    def _on_sync_failed(self, exc: BaseException) -> None:
+    def _on_sync_failed(self, exc: BaseException, epoch: int = 0) -> None:
+        if epoch != self._epoch:
+            return
         self._sync_task = None
         if isinstance(exc, AuthError):  # the session ended (invalid_grant): sign in again
             self._replace_manager(None)
             self._remembered, self._signed_in_as = False, None
             self.changed.emit(self.view)
         self.sync_failed.emit(exc)
+
+    # -- kiosk -----------------------------------------------------------------------------
+    def wipe(self) -> None:
+        """Forget the signed-in visitor now: tokens, badges, the in-memory cache (kiosk).
+
+        Work still running for them is cancelled and its results are dropped when they come;
+        their token is revoked in the background, best effort.
+        """
+        self.cancel_sync()
+        self._epoch += 1
+        region, manager, client_id = self._region, self._manager, self._client_id
+        self._sync_task = None
+        self._replace_manager(None)  # closes its connections; the tokens were kept above
+        self._token_store, self._remembered, self._signed_in_as = None, False, None
+        self._backpack = None
+        if self._data_dir is None:
+            self._session_store = CacheStore.ephemeral()
+        self.changed.emit(self.view)
+        if region is not None and manager is not None:
+            tokens = manager.tokens
+
+            def revoke(_cancel: threading.Event) -> bool:
+                return signout.sign_out(region.api, tokens, None, client_id=client_id)
+
+            self._tasks.run("revoke", revoke, _ignore, _ignore)
 
     # -- sign-out --------------------------------------------------------------------------
     def sign_out(self, delete_copy: bool, on_done: Callable[[bool], None]) -> None:
@@ -409,3 +447,7 @@ def _remember(region: Region, manager: TokenManager, client_id: str, user: str |
     except UserFacingError:
         return None
     return store
+
+
+def _ignore(_value: object) -> None:
+    """A result nobody waits for (a background revocation after a kiosk wipe)."""
