@@ -77,6 +77,28 @@ def share_tray(window: QWidget) -> None:
     tray.close()
 
 
+def certificate(window: QWidget) -> None:
+    """The print preview of the selected badge, and page 1 of its PDF as the README shows it."""
+    import subprocess
+    import tempfile
+
+    award = window.backpack.detail.award  # type: ignore[attr-defined]
+    printer = window.printer  # type: ignore[attr-defined]
+    printer.print_awards([award])
+    preview = printer.preview
+    wait_until(lambda: bool(preview.pdf))
+    preview.resize(1000, 720)
+    grab(preview, "print-preview.png")
+    with tempfile.TemporaryDirectory() as scratch:
+        pdf = Path(scratch) / "certificate.pdf"
+        pdf.write_bytes(preview.pdf)
+        stem = OUT / "certificate"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-singlefile", "-f", "1", str(pdf), str(stem)], check=True
+        )
+    preview.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     QApplication.setOrganizationName("BackpackDesktopScreenshots")
@@ -105,6 +127,7 @@ def main() -> int:
         show_richest_award(window)
         grab(window, "detail-pane.png")
         share_tray(window)
+        certificate(window)
         window.backpack.search.setText("data")
         grab(window, "search-data.png")
         window.backpack.search.clear()
