@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QPixmapCache
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPixmapCache
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from backpack_desktop import app
@@ -189,4 +189,15 @@ def test_links_drops_and_context_menus_go_nowhere(qtbot, kiosk, escapes: list[st
     assert not window.acceptDrops() and window.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu
     menu = window.backpack.options_menu(detail.award)
     assert [a.text() for a in menu.actions() if a.isVisible()] == ["Show QR code…", "Print certificate…"]
+    assert window.menuBar().actions() == []  # no menus at all
+    before = set(QApplication.topLevelWidgets())
+    for sequence in ("Ctrl+O", "Ctrl+S", "Ctrl+P", "Ctrl+Q", "Ctrl+R", "Ctrl+F", "F1", "Ctrl+Shift+I", "F12"):
+        key = QKeySequence(sequence)[0]
+        for target in (window, window.backpack.list, window.backpack.search):
+            QApplication.sendEvent(
+                target, QKeyEvent(QEvent.Type.KeyPress, key.key(), key.keyboardModifiers())
+            )
+    QApplication.processEvents()
+    new = [w for w in set(QApplication.topLevelWidgets()) - before if w.isVisible()]
+    assert new == [] and window.isVisible()  # no dialog, no window, still in kiosk mode
     assert escapes == []
