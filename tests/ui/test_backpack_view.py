@@ -76,13 +76,12 @@ def test_selection_drives_the_detail_pane_and_json(qtbot) -> None:
     with qtbot.waitSignal(view.json_requested) as asked:
         next(b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "View JSON").click()
     assert asked.args == [award]
-    not_yet = [
-        b for b in view.detail.findChildren(type(view.clear_button)) if b.text() == "Print certificate"
-    ]
-    assert (
-        view.detail.download.isEnabled() and view.detail.share.isEnabled() and view.detail.remove.isHidden()
-    )
-    assert not_yet and all(not b.isEnabled() and b.toolTip() for b in not_yet)
+    detail = view.detail
+    assert all(b.isEnabled() for b in (detail.download, detail.share, detail.print_certificate))
+    assert detail.remove.isHidden()  # only imported badges can be removed
+    with qtbot.waitSignal(view.print_requested) as asked:
+        detail.print_certificate.click()
+    assert asked.args == [[award]]
 
 
 def test_filtered_out_selection_moves_to_a_visible_badge(qtbot) -> None:
@@ -152,10 +151,9 @@ def test_every_row_has_the_options_menu(qtbot) -> None:
     menu = view.options_menu(award)
     names = [a.text() for a in menu.actions()]
     assert names[0] == "View Badge Award JSON"
-    assert {"Download baked badge", "Download assertion (JSON)", "Share…", "Print certificate"} <= set(names)
+    assert {"Download baked badge", "Download assertion (JSON)", "Share…", "Print certificate…"} <= set(names)
     actions = {a.text(): a for a in menu.actions()}
-    assert actions["Share…"].isEnabled()
-    assert not actions["Print certificate"].isEnabled() and actions["Print certificate"].toolTip()
+    assert actions["Share…"].isEnabled() and actions["Print certificate…"].isEnabled()
     assert not actions["Remove imported badge"].isVisible()  # a synced badge cannot be removed here
     with qtbot.waitSignal(view.json_requested) as asked:
         menu.actions()[0].trigger()
@@ -163,6 +161,17 @@ def test_every_row_has_the_options_menu(qtbot) -> None:
     with qtbot.waitSignal(view.download_requested) as asked:
         actions["Download baked badge"].trigger()
     assert asked.args == [award, "image"]
+    from PySide6.QtCore import QItemSelectionModel
+
+    view.list.selectionModel().select(view.proxy.index(1, 0), QItemSelectionModel.SelectionFlag.Select)
+    menu = view.options_menu(award)  # on a row inside a multi-selection: the batch
+    batch = next(a for a in menu.actions() if a.text().startswith("Print"))
+    assert batch.text() == "Print 2 certificates…"
+    with qtbot.waitSignal(view.print_requested) as asked:
+        batch.trigger()
+    assert [a.entity_id for a in asked.args[0]] == [
+        view.proxy.index(row, 0).data(view.model.BadgeRole).entity_id for row in (0, 1)
+    ]
     rect = view.list.visualRect(view.proxy.index(0, 0))
     view.list.customContextMenuRequested.emit(rect.center())  # right-click
     assert view.last_menu is not None and view.last_menu.isVisible()

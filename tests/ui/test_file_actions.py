@@ -6,28 +6,18 @@ from stand-ins (the only stand-ins here); everything after the choice is the rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
+from ui_helpers import sign_in_and_sync
 
 from backpack_desktop import app
 from backpack_desktop.domain.baking import unbake
 from backpack_desktop.ui.file_actions import FileActions
 
 WAIT = 30_000
-
-
-@pytest.fixture
-def demo(qtbot, tmp_path: Path) -> Iterator[app.AppSession]:
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    session = app.build(demo=True, settings_store=store)
-    session.window.show()
-    yield session
-    session.close()
 
 
 def badge_file(shared_testdata: Path) -> Path:
@@ -102,8 +92,6 @@ def test_dropping_files_imports_them_and_web_links_are_refused(qtbot, demo, shar
 
 
 def test_download_saves_the_baked_badge_where_the_user_chose(qtbot, demo, tmp_path: Path) -> None:
-    from test_main_window import sign_in_and_sync
-
     sign_in_and_sync(qtbot, demo)
     award = next(a for a in demo.window.backpack.model.badges() if a.image_url)
     target = tmp_path / "saved" / "badge.png"
@@ -123,8 +111,6 @@ def test_download_saves_the_baked_badge_where_the_user_chose(qtbot, demo, tmp_pa
 
 
 def test_verification_offline_on_selection_and_online_on_request(qtbot, demo) -> None:
-    from test_main_window import sign_in_and_sync
-
     sign_in_and_sync(qtbot, demo)
     view = demo.window.backpack
     detail = view.detail

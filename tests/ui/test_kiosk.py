@@ -15,10 +15,10 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPixmapCache
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from ui_helpers import sign_in_and_sync
 
 from backpack_desktop import app
 from backpack_desktop.services.kiosk_config import check_config, hash_pin
-from backpack_desktop.ui.signin_dialog import SignInDialog
 
 WAIT = 60_000
 
@@ -67,21 +67,7 @@ CLOCK = Clock()
 
 
 def visit(qtbot, session: app.AppSession) -> None:
-    info = session.sandbox.info
-    session.window.sign_in_button.click()
-    dialog = session.sign_in.dialog
-    assert isinstance(dialog, SignInDialog)
-    qtbot.waitUntil(lambda: "Sign in" in dialog.page.title() and dialog.progress.value() == 100, timeout=WAIT)
-    dialog.page.runJavaScript(
-        f"document.getElementById('email').value = {info['username']!r};"
-        f"document.getElementById('password').value = {info['password']!r};"
-        "document.getElementById('submit').click();"
-    )
-    qtbot.waitUntil(
-        lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100, timeout=WAIT
-    )
-    with qtbot.waitSignal(session.account.sync_finished, timeout=WAIT):
-        dialog.page.runJavaScript("document.getElementById('allow').click();")
+    sign_in_and_sync(qtbot, session, session.window.sign_in_button.click)
     qtbot.waitUntil(lambda: session.window.backpack.model.rowCount() > 0, timeout=WAIT)
 
 

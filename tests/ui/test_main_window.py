@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import requests
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
+from ui_helpers import sign_in_and_sync
 
 from backpack_desktop import APP_ID, app
-from backpack_desktop.ui.signin_dialog import SignInDialog
 
 WAIT = 30_000
 
 
-@pytest.fixture
-def settings_store(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def demo(qtbot, settings_store) -> Iterator[app.AppSession]:
-    session = app.build(demo=True, settings_store=settings_store)
-    session.window.show()
-    qtbot.waitExposed(session.window)
-    yield session
-    session.close()  # deletes the window (not qtbot: it would close a deleted window)
-
-
 def texts(session: app.AppSession) -> str:
     return "\n".join(label.text() for label in session.window.findChildren(QLabel) if label.isVisible())
-
-
-def sign_in_and_sync(qtbot, session: app.AppSession) -> None:
-    info = session.sandbox.info
-    session.window.welcome_sign_in.click()
-    dialog = session.sign_in.dialog
-    assert isinstance(dialog, SignInDialog)
-    qtbot.waitUntil(lambda: "Sign in" in dialog.page.title() and dialog.progress.value() == 100, timeout=WAIT)
-    dialog.page.runJavaScript(
-        f"document.getElementById('email').value = {info['username']!r};"
-        f"document.getElementById('password').value = {info['password']!r};"
-        "document.getElementById('submit').click();"
-    )
-    qtbot.waitUntil(
-        lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100, timeout=WAIT
-    )
-    with qtbot.waitSignal(session.account.sync_finished, timeout=WAIT):
-        dialog.page.runJavaScript("document.getElementById('allow').click();")
 
 
 def test_demo_welcome_says_where_it_is_connected(demo) -> None:

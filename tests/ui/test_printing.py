@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtCore import QItemSelectionModel
+from ui_helpers import sign_in_and_sync
 
 from backpack_desktop import app
 from backpack_desktop.ui.printing import PrintChoice
@@ -23,15 +22,6 @@ from backpack_desktop.ui.settings import CERTIFICATE_TEMPLATE
 
 WAIT = 60_000
 SPOOL = Path(os.environ.get("CUPS_PDF_OUT", "/tmp/backpack-cups-pdf"))
-
-
-@pytest.fixture
-def demo(qtbot, tmp_path: Path) -> Iterator[app.AppSession]:
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    session = app.build(demo=True, settings_store=store)
-    session.window.show()
-    yield session
-    session.close()
 
 
 def text_of(pdf: Path) -> str:
@@ -49,8 +39,6 @@ def select_rows(session: app.AppSession, rows: list[int]) -> None:
 
 
 def test_a_batch_previews_saves_and_prints_through_cups(qtbot, demo, tmp_path: Path) -> None:
-    from test_main_window import sign_in_and_sync
-
     sign_in_and_sync(qtbot, demo)
     select_rows(demo, [0, 1, 2])
     awards = demo.window.backpack.selected_awards()
@@ -88,8 +76,6 @@ def test_a_batch_previews_saves_and_prints_through_cups(qtbot, demo, tmp_path: P
 
 def test_a_hashed_recipient_is_asked_for_and_marked(qtbot, demo, tmp_path: Path) -> None:
     from dataclasses import replace
-
-    from test_main_window import sign_in_and_sync
 
     sign_in_and_sync(qtbot, demo)
     award = demo.window.backpack.model.badges()[0]
