@@ -131,7 +131,9 @@ def open_demo() -> None:
     """Start the demo in its own window (its own process, so nothing mixes with real data)."""
     from PySide6.QtCore import QProcess
 
-    QProcess.startDetached(sys.executable, ["-m", "backpack_desktop", "--demo"])
+    # In a PyInstaller bundle sys.executable is the app itself, which takes no "-m".
+    arguments = ["--demo"] if getattr(sys, "frozen", False) else ["-m", "backpack_desktop", "--demo"]
+    QProcess.startDetached(sys.executable, arguments)
 
 
 def _saved_region(key: str, settings: Settings) -> Region | None:
