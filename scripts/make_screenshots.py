@@ -99,6 +99,38 @@ def certificate(window: QWidget) -> None:
     preview.close()
 
 
+def kiosk_station() -> None:
+    """A kiosk station: the attract screen, then a visitor's badges (at a small kiosk size)."""
+    from backpack_desktop.services.kiosk_config import check_config, hash_pin
+
+    config = check_config({"server": "sandbox", "admin_pin": hash_pin("2468")}, ("classic", "modern"))
+    session = composition.build_kiosk(config)
+    try:
+        window = session.window
+        window.resize(1280, 800)
+        window.show()
+        grab(window, "kiosk-attract.png")
+        dialog = session.sign_in.dialog
+        window.sign_in_button.click()
+        dialog = session.sign_in.dialog
+        assert isinstance(dialog, SignInDialog)
+        wait_until(lambda: "Sign in" in dialog.page.title() and dialog.progress.value() == 100)
+        info = session.sandbox.info if session.sandbox else {}
+        dialog.page.runJavaScript(
+            f"document.getElementById('email').value = {info['username']!r};"
+            f"document.getElementById('password').value = {info['password']!r};"
+            "document.getElementById('submit').click();"
+        )
+        wait_until(lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100)
+        dialog.page.runJavaScript("document.getElementById('allow').click();")
+        wait_until(lambda: window.backpack.model.rowCount() > 0 and bool(window.backpack._pixmaps))  # noqa: SLF001
+        window.backpack.list.setCurrentIndex(window.backpack.proxy.index(0, 0))
+        grab(window, "kiosk-visitor.png")
+    finally:
+        session.window.may_close = True
+        session.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     QApplication.setOrganizationName("BackpackDesktopScreenshots")
@@ -153,6 +185,7 @@ def main() -> int:
         session.close()
         (OUT / ".screenshots.ini").unlink(missing_ok=True)
     app.processEvents()
+    kiosk_station()
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(OUT.parents[1]))
     return 0

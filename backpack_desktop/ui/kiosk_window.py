@@ -38,13 +38,16 @@ from backpack_desktop.ui.account import AccountController, AccountView
 from backpack_desktop.ui.backpack_view import BackpackView
 from backpack_desktop.ui.idle import IdleWatcher
 from backpack_desktop.ui.links import LinkOpener
+from backpack_desktop.ui.pictures import PictureLoader
 from backpack_desktop.ui.widgets import plain_label
 
+# Touch targets of at least 48 px and larger type; the badge cards keep their own drawing
+# (the delegate sizes them), so the list view's font is left alone.
 STYLE = """
-QWidget { font-size: 18pt; }
-QPushButton, QToolButton, QComboBox, QLineEdit { min-height: 48px; padding: 4px 16px; }
+QPushButton, QToolButton, QComboBox, QLineEdit { font-size: 15pt; min-height: 48px; padding: 4px 14px; }
+QLabel { font-size: 13pt; }
 QLabel#attract { font-size: 36pt; font-weight: bold; }
-QLabel#countdown { background: #8a5300; color: white; padding: 12px; font-size: 22pt; }
+QLabel#countdown { background: #8a5300; color: white; padding: 12px; font-size: 20pt; }
 """
 
 
@@ -100,6 +103,7 @@ class KioskWindow(QMainWindow):
         header.addWidget(self.status)
         header.addWidget(self.sign_out_button)
         self.backpack = BackpackView(kiosk=True)
+        self.backpack.splitter.setSizes([600, 600])  # the details get half the screen
         layout.addLayout(header)
         layout.addWidget(self.backpack, 1)
         self.pages.addWidget(visitor)
@@ -122,6 +126,7 @@ class KioskWindow(QMainWindow):
         self.backpack.print_requested.connect(self._on_print_requested)
         self.backpack.share_requested.connect(self._on_share_requested)
         self.backpack.link_requested.connect(self.links.open)
+        self.pictures = PictureLoader(self.account, self.backpack, self)
         self.idle.warning.connect(self._on_idle_warning)
         self.idle.cancelled.connect(self.countdown.hide)
         self.idle.expired.connect(self.wipe)
@@ -137,6 +142,7 @@ class KioskWindow(QMainWindow):
             self.status.setText("Fetching your badges…" if self.account.syncing else "")
             if self.backpack.model.badges() != awards:
                 self.backpack.set_awards(awards)
+                self.pictures.load_thumbnails(awards)
             self.idle.start()
 
     def _on_account_failed(self, exc: BaseException) -> None:

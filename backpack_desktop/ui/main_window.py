@@ -19,9 +19,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
-    QImage,
     QKeySequence,
-    QPixmap,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -44,10 +42,9 @@ from backpack_desktop.services.sync import SyncProgress, SyncResult
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController, AccountView
 from backpack_desktop.ui.backpack_view import BackpackView
-from backpack_desktop.ui.badge_delegate import THUMB_GRID
-from backpack_desktop.ui.detail_pane import LOGO, PICTURE
 from backpack_desktop.ui.file_actions import FileActions
 from backpack_desktop.ui.links import LinkOpener
+from backpack_desktop.ui.pictures import PictureLoader
 from backpack_desktop.ui.printing import CertificatePrinter
 from backpack_desktop.ui.settings import GRID_VIEW, Settings
 from backpack_desktop.ui.verification import VerificationController
@@ -88,7 +85,6 @@ class MainWindow(QMainWindow):
         self._icon, self._sign_in, self._demo_username = icon, sign_in, demo_username
         self._try_demo = try_demo
         self._shown: tuple[Award, ...] = ()
-        self._pictures_for = ""
         self.links = LinkOpener(self._dialog_parent)
         self.files = FileActions(account, self._dialog_parent, parent=self)
         self.verifier = VerificationController(account, parent=self)
@@ -259,7 +255,7 @@ class MainWindow(QMainWindow):
         self.verifier.checked.connect(self.backpack.detail.set_verification)
         self.import_action.triggered.connect(self.files.choose_and_import)
         self.files.finished.connect(self._on_files_finished)
-        self.backpack.pictures_wanted.connect(self._on_backpack_pictures_wanted)
+        self.pictures = PictureLoader(self.account, self.backpack, self)
         self.account.notice.connect(self.statusBar().showMessage)
 
     # -- state -----------------------------------------------------------------------------
@@ -292,37 +288,7 @@ class MainWindow(QMainWindow):
         if awards != self._shown:
             self._shown = awards
             self.backpack.set_awards(awards)
-            self._request_thumbnails(awards)
-
-    def _request_thumbnails(self, awards: tuple[Award, ...]) -> None:
-        wanted = {a.entity_id: _badge_urls(a) for a in awards}
-        self.account.read_images(wanted, self._device_pixels(THUMB_GRID), self._on_thumbnails_read)
-
-    def _on_thumbnails_read(self, images: dict[str, QImage]) -> None:
-        self.backpack.set_thumbnails({key: self._pixmap(image) for key, image in images.items()})
-
-    def _on_backpack_pictures_wanted(self, award: Award) -> None:
-        self._pictures_for = award.entity_id
-        wanted = {"badge": _badge_urls(award), "issuer": tuple(filter(None, [award.issuer.image_url]))}
-        sizes = {"issuer": self._device_pixels(LOGO)}
-        self.account.read_images(wanted, self._device_pixels(PICTURE), self._on_pictures_read, sizes)
-
-    def _on_pictures_read(self, images: dict[str, QImage]) -> None:
-        badge, issuer = images.get("badge"), images.get("issuer")
-        self.backpack.detail.set_pictures(
-            self._pictures_for,
-            self._pixmap(badge) if badge is not None else None,
-            self._pixmap(issuer) if issuer is not None else None,
-        )
-
-    def _device_pixels(self, logical: int) -> int:
-        """Decode at the screen's resolution, so images stay sharp on high-DPI screens."""
-        return round(logical * self.devicePixelRatioF())
-
-    def _pixmap(self, image: QImage) -> QPixmap:
-        pixmap = QPixmap.fromImage(image)
-        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
-        return pixmap
+            self.pictures.load_thumbnails(awards)
 
     def _dialog_parent(self) -> QWidget:
         return self
@@ -463,11 +429,6 @@ def _centered(page: QWidget, column: QVBoxLayout) -> QWidget:
     outer.addLayout(row)
     outer.addStretch(2)
     return page
-
-
-def _badge_urls(award: Award) -> tuple[str, ...]:
-    """The award's baked image first, else its badge class's artwork."""
-    return tuple(u for u in (award.image_url, award.badgeclass.image_url) if u)
 
 
 def _dropped_files(mime: QMimeData) -> list[str]:

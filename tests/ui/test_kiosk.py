@@ -103,7 +103,9 @@ def test_a_visit_then_sign_out_leaves_nothing(qtbot, kiosk, tmp_path: Path) -> N
     visit(qtbot, kiosk)
     assert window.pages.currentIndex() == 1 and "Alex Rivera" in window.greeting.text()
     view = window.backpack
+    qtbot.waitUntil(lambda: bool(view._pixmaps), timeout=WAIT)  # noqa: SLF001 - thumbnails shown
     view.list.setCurrentIndex(view.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: not view.detail.picture.isHidden(), timeout=WAIT)  # the large picture
     assert view.detail.view_json.isHidden() and view.detail.download.isHidden()  # no file actions
     # A QR code and a copied link, a printed certificate, a file in the private temp folder.
     view.detail.share.click()
