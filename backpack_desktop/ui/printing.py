@@ -9,15 +9,18 @@ says the name was entered at printing.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QWidget
 
+from backpack_desktop.domain.errors import UserFacingError
 from backpack_desktop.domain.models import Award
 from backpack_desktop.services.cache import CacheStore
 from backpack_desktop.ui import messages
@@ -36,6 +39,7 @@ class PrintChoice:
 
     printer: str = ""
     file: str = ""
+    device: QPrinter | None = None  # the configured QPrinter, for systems without a print spooler CLI
 
 
 def choose_printer(parent: QWidget | None) -> PrintChoice | None:
@@ -46,7 +50,7 @@ def choose_printer(parent: QWidget | None) -> PrintChoice | None:
         return None
     if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
         return PrintChoice(file=printer.outputFileName())
-    return PrintChoice(printer=printer.printerName())
+    return PrintChoice(printer=printer.printerName(), device=printer)
 
 
 def ask_name(parent: QWidget | None, award: Award) -> str | None:
@@ -191,9 +195,37 @@ class CertificatePrinter(QObject):
             write_atomically(Path(choice.file), pdf)
             self.finished.emit(f"Saved {Path(choice.file).name}")
             return
+        if shutil.which("lp") is None and choice.device is not None:
+            self._paint(choice.device)  # Windows: no lp; Qt draws the pages for the driver
+            return
         self._account.with_cache(
             "print", lambda _store, _cancel: _send(pdf, choice.printer, pages), self._on_sent, self._on_failed
         )
+
+    def _paint(self, printer: QPrinter) -> None:
+        """Draw the previewed PDF's pages (rendered by QtPdf at the printer's resolution)."""
+        assert self.preview is not None
+        document = self.preview.document
+        painter = QPainter()
+        if not painter.begin(printer):
+            messages.show_error(self._parent(), UserFacingError("The printer could not be started."))
+            return
+        try:
+            for page in range(document.pageCount()):
+                if page:
+                    printer.newPage()
+                target = painter.viewport()
+                size = document.pagePointSize(page).scaled(
+                    target.size().toSizeF(), Qt.AspectRatioMode.KeepAspectRatio
+                )
+                image = document.render(page, size.toSize())
+                painter.drawImage(QRect(target.topLeft(), size.toSize()), image)
+                self.preview.set_busy(True, page + 1, document.pageCount())
+                QCoreApplication.processEvents()
+        finally:
+            painter.end()
+            self.preview.set_busy(False)
+        self.finished.emit(f"Sent to {printer.printerName()}")
 
     def _on_sent(self, job: PrintJob) -> None:
         self.finished.emit(f"Sent to {job.printer} (job {job.job_id})")

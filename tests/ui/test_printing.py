@@ -97,3 +97,26 @@ def test_a_hashed_recipient_is_asked_for_and_marked(qtbot, demo, tmp_path: Path)
     text = " ".join(text_of(out).split())
     assert "Ada Example" in text and "entered" in text.lower()
     preview.close()
+
+
+def test_without_lp_the_pages_are_painted_for_the_driver(qtbot, demo, tmp_path: Path) -> None:
+    """The Windows path (no lp): QtPdf renders each page onto the QPrinter the dialog set up.
+
+    Here the QPrinter writes a PDF file, so what the driver would receive can be counted.
+    """
+    from PySide6.QtPrintSupport import QPrinter
+
+    sign_in_and_sync(qtbot, demo)
+    select_rows(demo, [0, 1])
+    printer = demo.window.printer
+    demo.window.print_action.trigger()
+    preview = printer.preview
+    qtbot.waitUntil(lambda: bool(preview.pdf), timeout=WAIT)
+    device = QPrinter(QPrinter.PrinterMode.HighResolution)
+    device.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "driver.pdf"
+    device.setOutputFileName(str(out))
+    with qtbot.waitSignal(printer.finished, timeout=WAIT):
+        printer._paint(device)  # noqa: SLF001 - the fallback, exercised directly
+    assert len(PdfReader(str(out)).pages) == 2
+    preview.close()
