@@ -12,13 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
 from backpack_desktop.domain.errors import CancelledError, MalformedDataError, NetworkError
 from backpack_desktop.services import payload, urlpolicy
+from backpack_desktop.services.pinning import PinnedAdapter, pinned
 from backpack_desktop.services.transport import (
     MAX_REDIRECTS,
     REDIRECTS,
@@ -86,7 +87,7 @@ class ImageFetcher:
         self.max_image_bytes = max_image_bytes
         self._config = config or HttpConfig()
         self._resolver = resolver
-        self._session = build_session(self._config, GENERIC_USER_AGENT)
+        self._session = build_session(self._config, GENERIC_USER_AGENT, PinnedAdapter)
         self._session.auth = _NoAuth()
 
     def fetch(
@@ -158,8 +159,9 @@ class ImageFetcher:
         for _ in range(MAX_REDIRECTS + 1):
             if cancel is not None and cancel.is_set():
                 raise CancelledError("The download was cancelled.")
-            urlpolicy.check_fetch_url(url, self.api_base_url, self._resolver)
-            response = self._send(url, headers, state)
+            address = urlpolicy.check_fetch_url(url, self.api_base_url, self._resolver)
+            with pinned(urlsplit(url).hostname or "", address):  # connect where we checked
+                response = self._send(url, _with_host(headers, url, address), state)
             if response.status_code in (200, 304):
                 return response, url
             payload.discard(response)
@@ -191,3 +193,10 @@ class ImageFetcher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _with_host(headers: dict[str, str], url: str, address: str | None) -> dict[str, str]:
+    """Name the host in the Host header when the connection goes to a pinned address."""
+    if address is None:
+        return headers
+    return {**headers, "Host": urlsplit(url).netloc.rsplit("@", 1)[-1]}

@@ -223,7 +223,9 @@ class KeepHeaders(AuthBase):
         return request
 
 
-def build_session(config: HttpConfig, user_agent: str) -> requests.Session:
+def build_session(
+    config: HttpConfig, user_agent: str, adapter_class: type[HTTPAdapter] = HTTPAdapter
+) -> requests.Session:
     """One Session with the retry policy for GET/HEAD, no cookies and a pool for 4+ workers."""
     retry = BoundedRetry(
         total=config.retries,
@@ -242,7 +244,7 @@ def build_session(config: HttpConfig, user_agent: str) -> requests.Session:
         raise_on_redirect=False,
         retry_after_cap=config.retry_after_cap,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=10)
+    adapter = adapter_class(max_retries=retry, pool_connections=4, pool_maxsize=10)
     session = requests.Session()
     session.mount("https://", adapter)
     session.mount("http://", adapter)

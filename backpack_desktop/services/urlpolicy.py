@@ -87,12 +87,15 @@ def check_api_base(url: str) -> str:
     return url.rstrip("/")
 
 
-def check_fetch_url(url: str, api_base: str, resolve: Resolver = default_resolver) -> None:
+def check_fetch_url(url: str, api_base: str, resolve: Resolver = default_resolver) -> str | None:
     """Refuse an issuer-supplied URL unless it is https to a public address.
 
     IP literals are judged without resolving. Names are resolved and every address must be
     global (not loopback, private, link-local such as 169.254.169.254, ULA fc00::/7, ...).
     With a loopback API base (the sandbox), http to loopback is allowed and nothing is resolved.
+
+    Returns:
+        The checked address to connect to for a resolved name (see ``pinning``), else None.
 
     Raises:
         UnsafeUrlError: the URL must not be contacted.
@@ -105,14 +108,15 @@ def check_fetch_url(url: str, api_base: str, resolve: Resolver = default_resolve
     sandbox = is_loopback_host(origin(api_base)[1])
     if scheme == "http":
         if sandbox and is_loopback_host(host):
-            return
+            return None
         raise UnsafeUrlError(UNSAFE)
     if sandbox:
-        return
+        return None
     literal = ip_literal(host)
     addresses = [literal] if literal is not None else _resolve(resolve, host, port)
     if not addresses or any(not address.is_global for address in addresses):
         raise UnsafeUrlError(UNSAFE)
+    return None if literal is not None else str(addresses[0])
 
 
 def _resolve(resolve: Resolver, host: str, port: int) -> list[IpAddress]:
