@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -34,6 +34,7 @@ from backpack_desktop.ui.detail_fields import LinkField, LinkList, picture_label
 from backpack_desktop.ui.markdown_view import MarkdownView
 from backpack_desktop.ui.widgets import plain_label
 
+VERIFY_DELAY_MS = 250  # the offline check waits until the learner stops moving through the list
 PICTURE = 160  # logical pixels; the image is decoded at this size times the screen's ratio
 LOGO = 32
 
@@ -152,6 +153,10 @@ class DetailPane(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # labels wrap instead
         self.award: Award | None = None
         self.values: dict[str, QWidget] = {}
+        self._verify_timer = QTimer(self)
+        self._verify_timer.setSingleShot(True)
+        self._verify_timer.setInterval(VERIFY_DELAY_MS)
+        self._verify_timer.timeout.connect(self._on_verify_timer_timeout)
         self._stack = QStackedWidget()
         self._stack.addWidget(self._build_hint())
         self._stack.addWidget(self._build_body())
@@ -254,6 +259,10 @@ class DetailPane(QScrollArea):
             self.verification.setText(text)
             self.check_online.setEnabled(True)
 
+    def _on_verify_timer_timeout(self) -> None:
+        if self.award is not None:
+            self.verify_requested.emit(self.award, False)
+
     def _on_check_online_clicked(self) -> None:
         if self.award is not None:
             self.verification.setText("Checking…")
@@ -303,7 +312,7 @@ class DetailPane(QScrollArea):
             self.verification.setText("Checking…")
             self.check_online.setEnabled(True)
             self.pictures_wanted.emit(award)
-            self.verify_requested.emit(award, False)
+            self._verify_timer.start()  # after the selection settles: arrowing through is free
 
     def refresh_status(self, now: datetime | None = None) -> None:
         """Re-derive the status (an award may expire while it is on screen)."""

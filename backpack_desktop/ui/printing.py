@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QWidget
 
 from backpack_desktop.domain.errors import UserFacingError
@@ -25,12 +24,14 @@ from backpack_desktop.domain.models import Award
 from backpack_desktop.services.cache import CacheStore
 from backpack_desktop.ui import messages
 from backpack_desktop.ui.account import AccountController
-from backpack_desktop.ui.certificate_preview import CertificatePreview
 from backpack_desktop.ui.file_actions import FileActions
 from backpack_desktop.ui.settings import CERTIFICATE_TEMPLATE, PAGE_SIZE, Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # QtPrintSupport and QtPdf load at the first print, not at start-up
+    from PySide6.QtPrintSupport import QPrinter
+
     from backpack_desktop.services.printing import PrintJob
+    from backpack_desktop.ui.certificate_preview import CertificatePreview
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class PrintChoice:
 
 def choose_printer(parent: QWidget | None) -> PrintChoice | None:
     """The platform print dialog; None when cancelled."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintDialog(printer, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -98,6 +101,7 @@ class CertificatePrinter(QObject):
     def print_awards(self, awards: Sequence[Award]) -> None:
         """Ask for missing names, then open the preview and make the PDF."""
         from backpack_desktop.services.certificates import TEMPLATES
+        from backpack_desktop.ui.certificate_preview import CertificatePreview
 
         names: dict[str, str] = {}
         for award in awards:
