@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -169,16 +170,23 @@ def create_application() -> QApplication:
 
 def run(demo: bool) -> int:
     """Open the main window (against a fresh in-process sandbox when ``demo``) and run."""
+    return _run_session(lambda: build(demo))
+
+
+def _run_session(make: Callable[[], AppSession], full_screen: bool = False) -> int:
+    """The event loop around one session: crash hook, GUI-thread collection, close at the end."""
     app = create_application()
     from backpack_desktop.ui import crash, messages
-
-    crash.install_excepthook()
     from backpack_desktop.ui.collector import GuiThreadCollector
 
+    crash.install_excepthook()
     GuiThreadCollector(app).start()
-    session = build(demo)
+    session = make()
     try:
-        session.window.show()
+        if full_screen:
+            session.window.showFullScreen()
+        else:
+            session.window.show()
         messages.flush_queued(session.window)
         return app.exec()
     finally:
@@ -204,20 +212,7 @@ def run_kiosk(config_path: str | None) -> int:
         print(f"Kiosk trial: the administrator PIN for this run is {pin}", file=sys.stderr)
     kiosk_temp.sweep_residue()
     temp_dir = kiosk_temp.claim_private_temp()
-    os.environ.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
-    app = create_application()
-    from backpack_desktop.ui import crash, messages
-    from backpack_desktop.ui.collector import GuiThreadCollector
-
-    crash.install_excepthook()
-    GuiThreadCollector(app).start()
-    session = build_kiosk(config, temp_dir)
-    try:
-        session.window.showFullScreen()
-        messages.flush_queued(session.window)
-        return app.exec()
-    finally:
-        session.close()
+    return _run_session(lambda: build_kiosk(config, temp_dir), full_screen=True)
 
 
 def build_kiosk(config: KioskConfig, temp_dir: Path | None = None) -> AppSession:

@@ -52,17 +52,7 @@ def run_download(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
             raise UserFacingError(f"no cached badge has the id {safe_text(args.id)[:40]!r}")
         result = download(store, award, args.format)
     # Never replaces anything: into a folder under a free name, or to a new file (test 33).
-    output = Path(args.output) if args.output else Path.cwd()
-    if output.is_dir() and not output.is_symlink():
-        target = save_unique(output, result.file_name, result.data)
-    else:
-        try:
-            write_new_file(output, result.data)
-        except FileExistsError:
-            raise UserFacingError(
-                f"{safe_text(str(output))[:200]} exists already; choose another name"
-            ) from None
-        target = output
+    target = _save_new(Path(args.output) if args.output else Path.cwd(), result.file_name, result.data)
     note = " (baked here from the cached image)" if result.baked_here else ""
     print(f"saved {target}{note}", file=sys.stderr)
     return 0
@@ -153,11 +143,9 @@ def run_share(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
         print(f"warning: this badge is {status.status.label.lower()} ({status.reason})", file=sys.stderr)
     if args.qr:
         path = Path(args.qr)
-        try:
-            write_new_file(path, qr_code(target.url, "svg" if path.suffix.lower() == ".svg" else "png"))
-        except FileExistsError:
-            raise UserFacingError(f"{safe_text(args.qr)[:200]} exists already; choose another name") from None
-        print(f"QR code saved to {path}", file=sys.stderr)
+        data = qr_code(target.url, "svg" if path.suffix.lower() == ".svg" else "png")
+        saved = _save_new(path, "badge-link-qr.png", data)
+        print(f"QR code saved to {saved}", file=sys.stderr)
     return 0
 
 
@@ -167,7 +155,7 @@ def run_certificate(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
 
     from backpack_desktop.services.certificate_inputs import certificate_inputs
     from backpack_desktop.services.certificates import TEMPLATES, default_page_size, render_certificates
-    from backpack_desktop.services.printing import print_pdf, wait_for_job
+    from backpack_desktop.services.printing import print_and_wait
 
     template = args.template or TEMPLATES[0]
     if template not in TEMPLATES:
@@ -186,8 +174,7 @@ def run_certificate(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     page = default_page_size(locale.getlocale()[0] or "")
     pdf = render_certificates(items, template=template, page_size=page, printed_at=datetime.now(UTC))
     if args.printer is not None:
-        job = print_pdf(pdf, args.printer or None, f"{len(items)} badge certificate(s)")
-        wait_for_job(job)
+        job = print_and_wait(pdf, args.printer or None, f"{len(items)} badge certificate(s)")
         print(f"printed {len(items)} page(s) on {job.printer} (job {job.job_id})", file=sys.stderr)
     if args.output or args.printer is None:
         name = safe_file_name(awards[0].name if len(awards) == 1 else "badge certificates", ".pdf")

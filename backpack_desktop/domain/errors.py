@@ -17,14 +17,6 @@ class UserFacingError(BackpackError):
     """An error whose message is written for the user and safe to display."""
 
 
-class NotImplementedYetError(UserFacingError):
-    """A documented feature whose implementation has not landed yet."""
-
-    def __init__(self, feature: str) -> None:
-        super().__init__(f"{feature} is not implemented yet")
-        self.feature = feature
-
-
 class BakingError(UserFacingError):
     """An image could not be baked or its Open Badges data could not be read."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,12 +42,6 @@ def award_from_badge_file(
         shaped = _from_assertion(badge.document, imported_at, resolved)
     shaped["entityId"] = imported_id(badge)
     award = parse_award(shaped, raw=badge.document)
-    return _with_origin(award)
-
-
-def _with_origin(award: Award) -> Award:
-    from dataclasses import replace
-
     return replace(award, origin=IMPORTED)
 
 

@@ -96,3 +96,10 @@ def wait_for_job(job: PrintJob, timeout: float = TIMEOUT_S) -> None:
             return
         time.sleep(0.2)
     raise PrintError(f"The print job {job.job_id} did not finish within {int(timeout)} seconds.")
+
+
+def print_and_wait(pdf: bytes, printer: str | None, title: str, timeout: float = TIMEOUT_S) -> PrintJob:
+    """Submit ``pdf`` and return once CUPS reports the job completed."""
+    job = print_pdf(pdf, printer, title)
+    wait_for_job(job, timeout)
+    return job

@@ -151,15 +151,13 @@ class KioskWindow(QMainWindow):
     def _on_print_requested(self, awards: list[Award]) -> None:
         from backpack_desktop.services.certificate_inputs import certificate_inputs
         from backpack_desktop.services.certificates import render_certificates
-        from backpack_desktop.services.printing import print_pdf, wait_for_job
+        from backpack_desktop.services.printing import print_and_wait
 
         template, printer = self.config.template, self.config.printer
 
         def work(store: object, _cancel: object) -> str:
             pdf = render_certificates(certificate_inputs(store, awards), template=template)  # type: ignore[arg-type]
-            job = print_pdf(pdf, printer or None, "Badge certificate")
-            wait_for_job(job)
-            return job.job_id
+            return print_and_wait(pdf, printer or None, "Badge certificate").job_id
 
         self.status.setText("Printing…")
         self.account.with_cache("kiosk print", work, self._on_printed, self._on_print_failed)

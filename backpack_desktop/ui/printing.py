@@ -241,8 +241,6 @@ class CertificatePrinter(QObject):
 
 
 def _send(pdf: bytes, printer: str, pages: int) -> PrintJob:
-    from backpack_desktop.services.printing import print_pdf, wait_for_job
+    from backpack_desktop.services.printing import print_and_wait
 
-    job = print_pdf(pdf, printer or None, f"{pages} badge certificate{'s' if pages != 1 else ''}")
-    wait_for_job(job)
-    return job
+    return print_and_wait(pdf, printer or None, f"{pages} badge certificate{'s' if pages != 1 else ''}")
