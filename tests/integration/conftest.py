@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from sync_helpers import CHEAP, run_sync
 
 from backpack_desktop.sandbox import SandboxConfig, SandboxServer
+from backpack_desktop.services.keys import PassphraseKeySource
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +38,12 @@ def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
 
 def password_token(server: SandboxServer, **extra: str) -> dict[str, object]:
     """Run the password grant against ``server`` and return the token response body."""
-    form = {"grant_type": "password", "username": server.info["username"],
-            "password": server.info["password"], **extra}
+    form = {
+        "grant_type": "password",
+        "username": server.info["username"],
+        "password": server.info["password"],
+        **extra,
+    }
     response = requests.post(server.info["api"] + "/o/token", data=form, timeout=10)
     response.raise_for_status()
     return response.json()
@@ -56,3 +62,17 @@ def env(tmp_path: Path) -> dict[str, str]:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     return {**os.environ, "TMPDIR": str(scratch), "BACKPACK_DESKTOP_PASSPHRASE": "a long test passphrase"}
+
+
+@pytest.fixture
+def keys() -> PassphraseKeySource:
+    return PassphraseKeySource("correct horse battery staple", CHEAP)
+
+
+@pytest.fixture
+def synced(
+    make_sandbox: Callable[..., SandboxServer], tmp_path: Path, keys: PassphraseKeySource
+) -> Iterator[tuple[SandboxServer, Path]]:
+    server = make_sandbox(seed=11)
+    run_sync(server, tmp_path, keys)
+    yield server, tmp_path

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from test_sync import CHEAP, run_sync  # the same in-process sync the sync tests use
+from sync_helpers import run_sync
 
 from backpack_desktop.domain.badgefile import read_badge_file
 from backpack_desktop.domain.baking import unbake
 from backpack_desktop.domain.errors import BadgeFileError, BakingError, NoBadgeDataError, UserFacingError
-from backpack_desktop.sandbox import SandboxServer
 from backpack_desktop.services.backpack import load_backpack
 from backpack_desktop.services.badge_files import download, import_file, remove_import
 from backpack_desktop.services.cache import CacheStore
-from backpack_desktop.services.keys import PassphraseKeySource
 
 IMPORTABLE = [
     "dcpv/ob20/simple.jwt",
@@ -39,20 +36,6 @@ NOT_BADGES = [
     "dcpv/ob20/assets/robotics-badge.png",
     "dcpv/ob20/assets/beths-robot-work.html",
 ]
-
-
-@pytest.fixture
-def keys() -> PassphraseKeySource:
-    return PassphraseKeySource("correct horse battery staple", CHEAP)
-
-
-@pytest.fixture
-def synced(
-    make_sandbox: Callable[..., SandboxServer], tmp_path: Path, keys: PassphraseKeySource
-) -> Iterator[tuple[SandboxServer, Path]]:
-    server = make_sandbox(seed=11)
-    run_sync(server, tmp_path, keys)
-    yield server, tmp_path
 
 
 def test_download_gives_the_servers_baked_bytes(synced, keys) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from build_helpers import build, run
 from PIL import Image
 
 from backpack_desktop import APP_ID, __version__
@@ -33,10 +34,6 @@ KEYRING_BACKENDS = (
     "keyring.backends.kwallet",
     "keyring.backends.chainer",
     "keyring.backends.fail",
-)
-SKIP_COPY = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-    ".mypy_cache", ".ruff_cache", ".test-home",
 )
 
 
@@ -52,13 +49,6 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(cmd: list[str | Path], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, timeout=timeout,
-    )
-    assert proc.returncode == 0, f"{cmd} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 def _desktop_entry(packaging: Path) -> configparser.ConfigParser:
@@ -230,21 +220,7 @@ def test_app_never_imports_excluded_qt_modules(repo_root: Path) -> None:
 @pytest.fixture(scope="module")
 def sdist(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the sdist from a clean copy of the working tree (uncommitted files included)."""
-    tmp = tmp_path_factory.mktemp("sdist")
-    src = tmp / "src"
-    shutil.copytree(repo_root, src, ignore=SKIP_COPY)
-    outdir = tmp / "dist"
-    build: list[str | Path] = [sys.executable, "-m", "build", "--sdist", "--outdir", outdir, src]
-    proc = subprocess.run(
-        [str(c) for c in build], cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, timeout=300,
-    )
-    if proc.returncode != 0:
-        # The isolated build fetches setuptools from the index; without one, use this venv's.
-        _run([*build[:3], "--no-isolation", "--skip-dependency-check", *build[3:]], tmp, 300)
-    found = list(outdir.glob("backpack_desktop-*.tar.gz"))
-    assert len(found) == 1, found
-    return found[0]
+    return build(repo_root, tmp_path_factory.mktemp("sdist"), "sdist")
 
 
 @pytest.mark.slow
@@ -261,15 +237,15 @@ def test_sdist_contains_resources(sdist: Path) -> None:
 @pytest.mark.slow
 def test_sdist_installs_and_runs(sdist: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", env_dir], tmp_path, 120)
-    _run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", sdist],
+    run([sys.executable, "-m", "venv", env_dir], tmp_path, 120)
+    run([env_dir / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", sdist],
          tmp_path, 900)
     # cwd is a scratch directory, so the checkout cannot shadow the installed package.
-    proc = _run([env_dir / "bin" / "backpack-desktop", "--version"], tmp_path, 60)
+    proc = run([env_dir / "bin" / "backpack-desktop", "--version"], tmp_path, 60)
     assert proc.stdout.strip() == f"backpack-desktop {__version__}"
-    proc = _run([env_dir / "bin" / "backpack-desktop", "list", "--help"], tmp_path, 60)
+    proc = run([env_dir / "bin" / "backpack-desktop", "list", "--help"], tmp_path, 60)
     assert "--status" in proc.stdout
-    proc = _run([env_dir / "bin" / "python", "-c",
+    proc = run([env_dir / "bin" / "python", "-c",
                  "from backpack_desktop import resources; print(resources.exists('sandbox/demo.json'))"],
                 tmp_path, 60)
     assert proc.stdout.strip() == "True"

@@ -8,55 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from sync_helpers import run_sync
 
 from backpack_desktop.domain.errors import CancelledError, UserFacingError
 from backpack_desktop.domain.status import Status, status_of
-from backpack_desktop.sandbox import SandboxServer
-from backpack_desktop.services.auth import TokenManager, password_grant
+from backpack_desktop.services.auth import password_grant
 from backpack_desktop.services.backpack import Backpack, cached_image, load_backpack
 from backpack_desktop.services.cache import CacheStore
 from backpack_desktop.services.http import ApiClient
-from backpack_desktop.services.imagefetch import ImageFetcher
-from backpack_desktop.services.keys import KdfParams, PassphraseKeySource
-from backpack_desktop.services.sync import SyncEngine, SyncProgress, SyncResult
+from backpack_desktop.services.keys import PassphraseKeySource
+from backpack_desktop.services.sync import SyncProgress
 from backpack_desktop.services.transport import HttpConfig
-
-CHEAP = KdfParams(memory_kib=1024, iterations=1, lanes=1)
-FAST = HttpConfig(
-    connect_timeout=2,
-    read_timeout=2,
-    deadline=8,
-    retries=2,
-    backoff_factor=0.05,
-    backoff_jitter=0.0,
-    retry_after_cap=1.5,
-)
-
-
-@pytest.fixture
-def keys() -> PassphraseKeySource:
-    return PassphraseKeySource("correct horse battery staple", CHEAP)
-
-
-def run_sync(
-    server: SandboxServer,
-    data_dir: Path,
-    keys: PassphraseKeySource,
-    config: HttpConfig = FAST,
-    **engine: object,
-) -> SyncResult:
-    api = server.info["api"]
-    with ApiClient(api, config=config) as login:
-        tokens = password_grant(login, server.info["username"], server.info["password"])
-    manager = TokenManager(api, tokens, config=config)
-    with ApiClient(api, manager, config=config) as client, CacheStore.open(data_dir, keys) as store:
-        return SyncEngine(client, ImageFetcher(api, config), store, **engine).run()  # type: ignore[arg-type]
 
 
 def load(data_dir: Path, keys: PassphraseKeySource) -> Backpack:
@@ -66,15 +33,6 @@ def load(data_dir: Path, keys: PassphraseKeySource) -> Backpack:
 
 def file_digest(data_dir: Path) -> str:
     return hashlib.sha256((data_dir / "cache.sqlite3").read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def synced(
-    make_sandbox: Callable[..., SandboxServer], tmp_path: Path, keys: PassphraseKeySource
-) -> Iterator[tuple[SandboxServer, Path]]:
-    server = make_sandbox(seed=11)
-    run_sync(server, tmp_path, keys)
-    yield server, tmp_path
 
 
 def test_full_sync_holds_every_award_profile_and_image(synced, keys) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from build_helpers import build, run
 
 from backpack_desktop import __version__
 
@@ -31,39 +31,14 @@ PACKAGED = (
     "backpack_desktop/resources/sandbox/demo.json",
 )
 SANDBOX_KEYS = {"api", "ui", "canvas", "client_id", "redirect_uri", "username", "password"}
-SKIP_COPY = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-    ".mypy_cache", ".ruff_cache", ".test-home",
-)
 
 
-def _run(cmd: list[str | Path], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, timeout=timeout,
-    )
-    assert proc.returncode == 0, f"{cmd} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 @pytest.fixture(scope="module")
 def wheel(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the wheel from a clean copy of the working tree (uncommitted files included)."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    src = tmp / "src"
-    shutil.copytree(repo_root, src, ignore=SKIP_COPY)
-    outdir = tmp / "dist"
-    build: list[str | Path] = [sys.executable, "-m", "build", "--wheel", "--outdir", outdir, src]
-    proc = subprocess.run(
-        [str(c) for c in build], cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, timeout=300,
-    )
-    if proc.returncode != 0:
-        # The isolated build fetches setuptools from the index; without one, use this venv's.
-        _run([*build[:3], "--no-isolation", "--skip-dependency-check", *build[3:]], tmp, 300)
-    wheels = list(outdir.glob("backpack_desktop-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
+    return build(repo_root, tmp_path_factory.mktemp("wheel"), "wheel")
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +46,8 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with only the wheel (and its dependencies) installed."""
     tmp = tmp_path_factory.mktemp("venv")
     env_dir = tmp / "venv"
-    _run([sys.executable, "-m", "venv", env_dir], tmp, 120)
-    _run([env_dir / "bin" / "python", "-m", "pip", "install", "-q",
+    run([sys.executable, "-m", "venv", env_dir], tmp, 120)
+    run([env_dir / "bin" / "python", "-m", "pip", "install", "-q",
           "--disable-pip-version-check", wheel], tmp, 600)
     return env_dir
 
@@ -85,9 +60,9 @@ def test_wheel_contains_resources(wheel: Path) -> None:
 
 def test_installed_cli_runs(venv: Path, tmp_path: Path) -> None:
     # cwd is a scratch directory, so the checkout cannot shadow the installed package.
-    proc = _run([venv / "bin" / "backpack-desktop", "--version"], tmp_path, 60)
+    proc = run([venv / "bin" / "backpack-desktop", "--version"], tmp_path, 60)
     assert proc.stdout.strip() == f"backpack-desktop {__version__}"
-    proc = _run([venv / "bin" / "python", "-m", "backpack_desktop", "--help"], tmp_path, 60)
+    proc = run([venv / "bin" / "python", "-m", "backpack_desktop", "--help"], tmp_path, 60)
     assert "sandbox" in proc.stdout
 
 
