@@ -44,6 +44,16 @@ def grab(widget: QWidget, name: str) -> None:
     widget.grab().save(str(OUT / name))
 
 
+def log_in(dialog: SignInDialog, info: dict[str, str]) -> None:
+    """Fill in and send the sandbox's sign-in form, then wait for the consent page."""
+    dialog.page.runJavaScript(
+        f"document.getElementById('email').value = {info['username']!r};"
+        f"document.getElementById('password').value = {info['password']!r};"
+        "document.getElementById('submit').click();"
+    )
+    wait_until(lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100)
+
+
 def sign_in(session: composition.AppSession) -> SignInDialog:
     session.window.welcome_sign_in.click()
     dialog = session.sign_in.dialog
@@ -110,18 +120,12 @@ def kiosk_station() -> None:
         window.resize(1280, 800)
         window.show()
         grab(window, "kiosk-attract.png")
-        dialog = session.sign_in.dialog
         window.sign_in_button.click()
         dialog = session.sign_in.dialog
         assert isinstance(dialog, SignInDialog)
         wait_until(lambda: "Sign in" in dialog.page.title() and dialog.progress.value() == 100)
         info = session.sandbox.info if session.sandbox else {}
-        dialog.page.runJavaScript(
-            f"document.getElementById('email').value = {info['username']!r};"
-            f"document.getElementById('password').value = {info['password']!r};"
-            "document.getElementById('submit').click();"
-        )
-        wait_until(lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100)
+        log_in(dialog, info)
         dialog.page.runJavaScript("document.getElementById('allow').click();")
         wait_until(lambda: window.backpack.model.rowCount() > 0 and bool(window.backpack._pixmaps))  # noqa: SLF001
         window.backpack.list.setCurrentIndex(window.backpack.proxy.index(0, 0))
@@ -145,12 +149,7 @@ def main() -> int:
         dialog = sign_in(session)
         grab(dialog, "sign-in.png")
         info = session.sandbox.info if session.sandbox else {}
-        dialog.page.runJavaScript(
-            f"document.getElementById('email').value = {info['username']!r};"
-            f"document.getElementById('password').value = {info['password']!r};"
-            "document.getElementById('submit').click();"
-        )
-        wait_until(lambda: "Authorize" in dialog.page.title() and dialog.progress.value() == 100)
+        log_in(dialog, info)
         grab(dialog, "sign-in-consent.png")
         dialog.page.runJavaScript("document.getElementById('allow').click();")
         wait_until(lambda: window.summary_label.text().startswith("14 badges"))
